@@ -1,0 +1,1 @@
+"""The process: settings, composition root, runners, outbox sender, CLI."""

@@ -1,0 +1,178 @@
+"""The aiogram 3 runner: framework updates in, ``Outgoing`` messages out. No business rule here."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeDefault,
+    CallbackQuery,
+    FSInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
+
+from bot.app import App
+from bot.delivery import Delivery
+from bot.sending import BadMessage, RetryAfter, Temporary, Unreachable
+from bot.telegram_updates import ALLOWED_UPDATES, CHANNEL, incoming_from_update
+from handlers.commands import command_menu
+from handlers.messages import Outgoing
+
+log = logging.getLogger(__name__)
+
+
+class AiogramSender:
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def send(self, message: Outgoing) -> None:
+        try:
+            await self._send(message)
+        except TelegramRetryAfter as error:
+            raise RetryAfter(error.retry_after) from error
+        except TelegramForbiddenError as error:
+            raise Unreachable(error.message) from error
+        except TelegramBadRequest as error:
+            if "chat not found" in error.message.lower():
+                raise Unreachable(error.message) from error
+            if "message is not modified" in error.message.lower():
+                return
+            raise BadMessage(error.message) from error
+        except TelegramNotFound as error:
+            raise BadMessage(error.message) from error
+        except (TelegramServerError, TelegramNetworkError, TimeoutError) as error:
+            raise Temporary(str(error)) from error
+
+    async def _send(self, message: Outgoing) -> None:
+        markup = _markup(message)
+        if message.document_path:
+            document = FSInputFile(message.document_path, filename=message.document_name)
+            await self._bot.send_document(message.chat_id, document, caption=message.text or None)
+        elif message.edit_message_id is not None:
+            await self._bot.edit_message_text(
+                text=message.text, chat_id=message.chat_id, message_id=message.edit_message_id, reply_markup=markup)
+        else:
+            await self._bot.send_message(message.chat_id, message.text, reply_markup=markup)
+
+
+def _markup(message: Outgoing) -> InlineKeyboardMarkup | None:
+    if not message.buttons:
+        return None
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=b.label, callback_data=b.data) for b in row] for row in message.buttons
+    ])
+
+
+class AiogramRunner:
+    """Long polling by default; webhook mode when COCREA_WEBHOOK_URL is set."""
+
+    def __init__(self, app: App, *, request_timeout: float = 30.0) -> None:
+        self.app = app
+        settings = app.settings
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url), timeout=request_timeout)
+        self.bot = Bot(settings.require_token(), session=session)
+        self.delivery = Delivery(app.uow, AiogramSender(self.bot), CHANNEL)
+        self.dispatcher = Dispatcher()
+        self.dispatcher.message.register(self._on_message)
+        self.dispatcher.callback_query.register(self._on_callback)
+        self._drainer: asyncio.Task[None] | None = None
+
+    async def _on_message(self, message: Message, event_update: Update) -> None:
+        await self._handle(event_update)
+
+    async def _on_callback(self, query: CallbackQuery, event_update: Update) -> None:
+        with contextlib.suppress(Exception):
+            await query.answer()  # stop the button's spinner; an expired query is harmless
+        await self._handle(event_update)
+
+    async def _handle(self, update: Update) -> None:
+        incoming = incoming_from_update(update.model_dump(mode="json", by_alias=True, exclude_none=True))
+        if incoming is not None:
+            await self.app.engine.handle(incoming, self.delivery.deliver)
+
+    async def register_commands(self) -> None:
+        languages = self.app.catalogs.complete_languages(self.app.consultation.languages)
+        for language, commands in command_menu(self.app.catalogs, languages).items():
+            await self.bot.set_my_commands(
+                [BotCommand(command=c.command, description=c.description) for c in commands],
+                scope=BotCommandScopeDefault(),
+                language_code=language or None,
+            )
+
+    async def start(self) -> None:
+        """Register commands and start the outbox drainer (it sends what a crash left pending)."""
+        await self.register_commands()
+        self._drainer = asyncio.create_task(self.delivery.run(), name="outbox-drainer")
+
+    async def stop(self) -> None:
+        if self._drainer is not None:
+            self._drainer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._drainer
+        await self.bot.session.close()
+
+    async def run_polling(self, *, handle_signals: bool = True) -> None:
+        await self.start()
+        try:
+            await self.bot.delete_webhook(drop_pending_updates=False)
+            await self.dispatcher.start_polling(
+                self.bot, handle_signals=handle_signals, allowed_updates=ALLOWED_UPDATES,
+                close_bot_session=False, polling_timeout=25,
+            )
+        finally:
+            await self.stop()
+
+    def webhook_app(self) -> web.Application:
+        settings = self.app.settings
+        application = web.Application()
+        handler = SimpleRequestHandler(
+            dispatcher=self.dispatcher, bot=self.bot, handle_in_background=False,
+            secret_token=settings.webhook_secret,
+        )
+        handler.register(application, path=settings.webhook_path)
+        return application
+
+    async def run_webhook(self, stop: asyncio.Event | None = None) -> None:
+        settings = self.app.settings
+        await self.start()
+        runner = web.AppRunner(self.webhook_app())
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+            await site.start()
+            await self.bot.set_webhook(settings.webhook_url, secret_token=settings.webhook_secret,
+                                       allowed_updates=ALLOWED_UPDATES)
+            log.info("webhook listening on %s:%s%s", settings.webhook_host, settings.webhook_port,
+                     settings.webhook_path)
+            await (stop or asyncio.Event()).wait()
+        finally:
+            await runner.cleanup()
+            await self.stop()
+
+
+async def run(app: App, **options: Any) -> None:
+    runner = AiogramRunner(app)
+    if app.settings.webhook_url:
+        await runner.run_webhook()
+    else:
+        await runner.run_polling(**options)

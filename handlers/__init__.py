@@ -1,0 +1,1 @@
+"""What the bot does with each incoming event, with no Telegram library in sight."""

@@ -1,0 +1,124 @@
+"""Commands that work at any point of the conversation."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from handlers.choices import STATUSES
+from handlers.context import Context
+from handlers.i18n import N_, Catalogs
+from handlers.messages import BotCommand
+from handlers.onboarding import ask_language, offered_languages, privacy_notice, say_closed
+from handlers.review import cancel_draft
+from handlers.steps import begin_proposal, prompt
+
+COMMANDS: dict[str, str] = {
+    "start": N_("Start or continue"),
+    "new": N_("Write a new proposal"),
+    "mine": N_("My proposals and their status"),
+    "language": N_("Change language"),
+    "privacy": N_("Privacy notice"),
+    "help": N_("What I can do"),
+    "cancel": N_("Discard the current draft"),
+}
+
+
+def command_menu(catalogs: Catalogs, languages: list[str]) -> dict[str, list[BotCommand]]:
+    """The command list per language code; '' is the default (Spanish)."""
+    menu: dict[str, list[BotCommand]] = {}
+    for language in ["", *languages]:
+        tr = catalogs.get(language or catalogs.default)
+        menu[language] = [BotCommand(name, tr._(text)) for name, text in COMMANDS.items()]
+    return menu
+
+
+async def run_command(ctx: Context) -> None:
+    handler = HANDLERS.get(ctx.incoming.command)
+    if handler is None:
+        ctx.say(ctx.tr._("I don't know the command /{command}. Send /help to see what I can do.").format(
+            command=ctx.incoming.command[:64] or "?"))
+        return
+    await handler(ctx)
+
+
+async def start(ctx: Context) -> None:
+    if ctx.conversation is None:
+        ask_language(ctx)
+    elif ctx.conversation.step == "idle":
+        await new(ctx)
+    else:
+        prompt(ctx, ctx.tr._("Welcome back! Let's continue where you left off."))
+
+
+async def new(ctx: Context) -> None:
+    if ctx.conversation is None:
+        ask_language(ctx)
+        return
+    if not ctx.consultation.is_open(ctx.now):
+        say_closed(ctx)
+        return
+    if ctx.conversation.step not in ("idle", "profile_sector", "profile_zone", "profile_age"):
+        ctx.say(ctx.tr._("Your previous draft was discarded."))
+    begin_proposal(ctx)
+
+
+async def mine(ctx: Context) -> None:
+    if ctx.participant is None:
+        ctx.say(ctx.tr._("You have not sent any proposal yet. Send /start to begin."))
+        return
+    proposals = await ctx.uow.proposals.of_participant(ctx.participant.id)
+    if not proposals:
+        ctx.say(ctx.tr._("You have not sent any proposal yet. Send /new to write one."))
+        return
+    lines = [ctx.tr._("Your proposals:")]
+    for proposal in proposals:
+        axis = ctx.consultation.axis(proposal.axis_id)
+        lines.append(
+            ctx.tr._("{code} · {date} · {axis}\nStatus: {status}").format(
+                code=proposal.code,
+                date=ctx.tr.date(proposal.submitted_at),
+                axis=axis.label(ctx.language) if axis else proposal.axis_id,
+                status=ctx.tr._(STATUSES.get(proposal.status, proposal.status)),
+            )
+            + (f"\n{proposal.status_reason}" if proposal.status_reason else "")
+        )
+    ctx.say("\n\n".join(lines))
+
+
+async def language(ctx: Context) -> None:
+    from handlers.onboarding import language_buttons
+
+    names = ", ".join(ctx.catalogs.get(lang).language_name() for lang in offered_languages(ctx))
+    ctx.say(ctx.tr._("Choose your language ({languages}).").format(languages=names), language_buttons(ctx))
+
+
+async def privacy(ctx: Context) -> None:
+    notice = privacy_notice(ctx)
+    if ctx.participant is None:
+        notice += "\n\n" + ctx.tr._("Send /start to begin.")
+    ctx.say(notice)
+
+
+async def help_(ctx: Context) -> None:
+    lines = [ctx.tr._("I receive citizen proposals for {consultation}.").format(
+        consultation=ctx.consultation.name(ctx.language))]
+    lines += [f"/{name} — {ctx.tr._(text)}" for name, text in COMMANDS.items()]
+    ctx.say("\n".join(lines))
+
+
+async def cancel(ctx: Context) -> None:
+    if ctx.conversation is None or ctx.conversation.step == "idle":
+        ctx.say(ctx.tr._("There is nothing to cancel. Send /new to write a proposal."))
+        return
+    cancel_draft(ctx)
+
+
+HANDLERS: dict[str, Callable[[Context], Awaitable[None]]] = {
+    "start": start,
+    "new": new,
+    "mine": mine,
+    "language": language,
+    "privacy": privacy,
+    "help": help_,
+    "cancel": cancel,
+}

@@ -1,0 +1,170 @@
+"""Repositories: queries by intent. They flush when an id is needed, never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    Conversation,
+    Counter,
+    OutboxMessage,
+    Participant,
+    ProcessedUpdate,
+    Proposal,
+    StatusChange,
+)
+
+
+class ParticipantRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def find(self, channel: str, external_id: str) -> Participant | None:
+        query = select(Participant).where(
+            Participant.channel == channel, Participant.external_id == external_id
+        )
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def add(self, participant: Participant) -> Participant:
+        self._session.add(participant)
+        await self._session.flush()
+        return participant
+
+
+class ConversationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def find(self, channel: str, chat_id: int) -> Conversation | None:
+        query = select(Conversation).where(Conversation.channel == channel, Conversation.chat_id == chat_id)
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def add(self, conversation: Conversation) -> Conversation:
+        self._session.add(conversation)
+        await self._session.flush()
+        return conversation
+
+
+class ProposalRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, proposal: Proposal, *, actor: str) -> Proposal:
+        self._session.add(proposal)
+        await self._session.flush()
+        self._session.add(StatusChange(proposal_id=proposal.id, status=proposal.status, actor=actor))
+        return proposal
+
+    async def of_participant(self, participant_id: int, limit: int = 20) -> Sequence[Proposal]:
+        query = (
+            select(Proposal)
+            .where(Proposal.participant_id == participant_id)
+            .order_by(Proposal.submitted_at.desc(), Proposal.id.desc())
+            .limit(limit)
+        )
+        return (await self._session.execute(query)).scalars().all()
+
+    async def count(self) -> int:
+        return int((await self._session.execute(select(func.count(Proposal.id)))).scalar_one())
+
+
+class UpdateLog:
+    """The ids of updates already processed (at-most-once processing)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def seen(self, channel: str, update_id: int) -> bool:
+        found = await self._session.get(ProcessedUpdate, (channel, update_id))
+        return found is not None
+
+    async def record(self, channel: str, update_id: int) -> None:
+        self._session.add(ProcessedUpdate(channel=channel, update_id=update_id))
+        await self._session.flush()
+
+    async def forget_before(self, moment: datetime) -> int:
+        result = await self._session.execute(
+            delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < moment)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+class Outbox:
+    """Messages owed to people. A row is deleted once the channel accepted it."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def put(self, channel: str, chat_id: int, payload: str) -> OutboxMessage:
+        message = OutboxMessage(channel=channel, chat_id=chat_id, payload=payload)
+        self._session.add(message)
+        await self._session.flush()
+        return message
+
+    async def due(self, channel: str, now: datetime, limit: int = 100) -> Sequence[OutboxMessage]:
+        query = (
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.channel == channel,
+                OutboxMessage.status == "pending",
+                OutboxMessage.due_at <= now,
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+        return (await self._session.execute(query)).scalars().all()
+
+    async def get(self, message_id: int) -> OutboxMessage | None:
+        return await self._session.get(OutboxMessage, message_id)
+
+    async def delivered(self, message_id: int) -> None:
+        await self._session.execute(delete(OutboxMessage).where(OutboxMessage.id == message_id))
+
+    async def retry_later(self, message_id: int, due_at: datetime, error: str) -> None:
+        await self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(attempts=OutboxMessage.attempts + 1, due_at=due_at, last_error=error[:500])
+        )
+
+    async def give_up(self, message_id: int, status: str, error: str) -> None:
+        await self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(status=status, attempts=OutboxMessage.attempts + 1, last_error=error[:500])
+        )
+
+    async def counts(self) -> dict[str, int]:
+        query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        return {status: int(n) for status, n in (await self._session.execute(query)).all()}
+
+
+class Counters:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def next(self, name: str) -> int:
+        """Atomically increment and return the counter (created at 1 if missing)."""
+        value = await self._increment(name)
+        if value is not None:
+            return value
+        try:
+            async with self._session.begin_nested():  # another worker may create it at the same moment
+                self._session.add(Counter(name=name, value=1))
+            return 1
+        except IntegrityError:
+            value = await self._increment(name)
+            assert value is not None
+            return value
+
+    async def _increment(self, name: str) -> int | None:
+        result = await self._session.execute(
+            update(Counter).where(Counter.name == name).values(value=Counter.value + 1).returning(Counter.value)
+        )
+        value = result.scalar_one_or_none()
+        return None if value is None else int(value)

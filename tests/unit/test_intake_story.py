@@ -1,0 +1,177 @@
+"""A citizen writes a proposal from start to finish, and the details along the way."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from storage.database import Database
+from storage.models import OutboxMessage, Participant, Proposal
+from tests.driver import Citizen
+from tests.unit.story import (
+    CONTRIBUTION,
+    PROBLEM,
+    SOLUTION,
+    consent,
+    conversation_of,
+    count,
+    proposals,
+    reach_review,
+    skip_profile,
+    write_proposal,
+)
+
+
+async def test_citizen_sends_a_proposal_and_gets_a_tracking_code(citizen: Citizen, database: Database) -> None:
+    await reach_review(citizen)
+    assert "Please review your proposal" in citizen.last.text
+    assert PROBLEM in citizen.last.text
+
+    await citizen.press("Send proposal")
+
+    assert "Your tracking code is UIO-0001" in citizen.last.text
+    assert "/mine" in citizen.last.text
+    [proposal] = await proposals(database)
+    assert (proposal.code, proposal.axis_id, proposal.pillar_id) == ("UIO-0001", "4", "transparency")
+    assert (proposal.problem, proposal.solution, proposal.contribution) == (PROBLEM, SOLUTION, CONTRIBUTION)
+    assert (proposal.sector, proposal.zone, proposal.age_range) == ("academia", "quitumbe", "30-44")
+    assert (proposal.language, proposal.status, proposal.channel) == ("en", "received", "telegram")
+    assert proposal.participant_pseudonym.startswith("P-")
+    conversation = await conversation_of(database, citizen.user_id)
+    assert conversation is not None and conversation.step == "idle" and conversation.draft == {}
+
+
+async def test_the_steps_come_in_the_designed_order(citizen: Citizen) -> None:
+    await citizen.send("/start")
+    assert "Choose your language" in citizen.last.text
+    await citizen.press("English")
+    assert "Privacy notice" in citizen.last.text and "Telegram" in citizen.last.text
+    assert citizen.labels() == ["I accept", "No, thank you"]
+    await citizen.press("I accept")
+    assert "Which sector" in citizen.last.text
+    await citizen.press("Academia")
+    assert "Where do you live?" in citizen.last.text
+    await citizen.press("Quitumbe")
+    assert "age range" in citizen.last.text
+    await citizen.press("Prefer not to say")
+    assert "thematic axis" in citizen.last.text
+    assert "Sustainable Mobility" in citizen.labels()
+    await citizen.press("Sustainable Mobility")
+    assert "open-government pillar" in citizen.last.text
+    await citizen.press("Citizen participation")
+    assert "Describe the problem" in citizen.last.text
+    await citizen.send(PROBLEM)
+    assert "What do you propose" in citizen.last.text
+    await citizen.send(SOLUTION)
+    assert "How would your proposal help" in citizen.last.text
+    await citizen.send(CONTRIBUTION)
+    assert "location" in citizen.last.text and citizen.labels() == ["Skip"]
+    await citizen.press("Skip")
+    assert "Please review your proposal" in citizen.last.text
+
+
+async def test_the_profile_is_asked_once_per_participant(citizen: Citizen, database: Database) -> None:
+    await reach_review(citizen)
+    await citizen.press_data("review:send")
+    await citizen.press("Write another proposal")
+    assert "thematic axis" in citizen.last.text
+    await write_proposal(citizen)
+    await citizen.press_data("review:send")
+    assert "UIO-0002" in citizen.last.text
+    assert [p.sector for p in await proposals(database)] == ["academia", "academia"]
+
+
+async def test_skipped_profile_questions_store_nothing(citizen: Citizen, database: Database) -> None:
+    await consent(citizen)
+    await skip_profile(citizen)
+    await write_proposal(citizen)
+    await citizen.press_data("review:send")
+    [proposal] = await proposals(database)
+    assert (proposal.sector, proposal.zone, proposal.age_range) == (None, None, None)
+
+
+async def test_refusing_consent_ends_politely_and_stores_nothing(citizen: Citizen, database: Database) -> None:
+    await citizen.send("/start")
+    await citizen.press_data("lang:en")
+    await citizen.press("No, thank you")
+    assert "Nothing about you has been stored" in citizen.last.text
+    assert await count(database, Participant) == 0
+    assert await conversation_of(database, citizen.user_id) is None
+    assert await count(database, OutboxMessage) == 0
+
+
+async def test_nothing_is_stored_before_consent_even_when_typing(citizen: Citizen, database: Database) -> None:
+    await citizen.send("Hola, quiero proponer algo")
+    assert "Choose your language" in citizen.last.text
+    await citizen.press_data("lang:en")
+    await citizen.send("I want to write without accepting")
+    assert "choose your language" in citizen.last.text.lower()
+    assert await count(database, Participant) == 0
+
+
+async def test_location_and_photos_travel_with_the_proposal(citizen: Citizen, database: Database) -> None:
+    await consent(citizen)
+    await skip_profile(citizen)
+    await citizen.press_data("axis:1")
+    await citizen.press_data("pillar:integrity")
+    await citizen.send(PROBLEM)
+    await citizen.send(SOLUTION)
+    await citizen.send(CONTRIBUTION)
+    await citizen.send_location(-0.2298, -78.5249)
+    assert "Location saved" in citizen.last.text
+    await citizen.send_kind("photo", attachment_ids=("small", "photo-large"))
+    assert citizen.labels() == ["Continue"]
+    await citizen.press("Continue")
+    assert "Location: yes · Photos: 1" in citizen.last.text
+    await citizen.press_data("review:send")
+    [proposal] = await proposals(database)
+    assert (proposal.latitude, proposal.longitude, proposal.attachments) == (-0.2298, -78.5249, ["photo-large"])
+
+
+async def test_mine_lists_proposals_with_their_status(citizen: Citizen) -> None:
+    await reach_review(citizen)
+    await citizen.send("/mine")
+    assert "not sent any proposal" in citizen.last.text
+    await citizen.press_data("review:send")
+    await citizen.send("/mine")
+    assert "UIO-0001" in citizen.last.text and "Received" in citizen.last.text
+    assert "Sustainable Mobility" in citizen.last.text
+
+
+async def test_two_citizens_get_their_own_codes(make_citizen: Callable[..., Citizen], database: Database) -> None:
+    ana, luis = make_citizen(601), make_citizen(602)
+    await reach_review(ana)
+    await reach_review(luis)
+    await luis.press_data("review:send")
+    await ana.press_data("review:send")
+    assert "UIO-0001" in luis.last.text and "UIO-0002" in ana.last.text
+    assert len({p.participant_pseudonym for p in await proposals(database)}) == 2
+
+
+async def test_spanish_is_the_default_language(make_citizen: Callable[..., Citizen]) -> None:
+    citizen = make_citizen(language_code="")
+    await citizen.send("/start")
+    assert "Elige tu idioma" in citizen.last.text
+    await citizen.press("Español")
+    assert "Aviso de privacidad" in citizen.last.text
+
+
+async def test_sending_twice_stores_one_proposal(citizen: Citizen, database: Database) -> None:
+    await reach_review(citizen)
+    await citizen.press_data("review:send")
+    await citizen.press_data("review:send")
+    assert "earlier message" in citizen.last.text
+    assert len(await proposals(database)) == 1
+
+
+async def test_proposals_are_kept_in_the_database_row_not_in_memory(
+    citizen: Citizen, database: Database
+) -> None:
+    await reach_review(citizen)
+    conversation = await conversation_of(database, citizen.user_id)
+    assert conversation is not None
+    assert conversation.step == "review"
+    assert conversation.draft["problem"] == PROBLEM
+    assert conversation.version > 1
+
+
+__all__ = ["Proposal"]
