@@ -142,6 +142,9 @@ class AiogramRunner:
         finally:
             await self.stop()
 
+    async def stop_polling(self) -> None:
+        await self.dispatcher.stop_polling()
+
     def webhook_app(self) -> web.Application:
         settings = self.app.settings
         application = web.Application()

@@ -37,8 +37,12 @@ class Translator:
     language: str
     translations: gettext.NullTranslations
     timezone: str = DEFAULT_TIMEZONE
+    known: frozenset[str] = frozenset()
+    missing: set[str] | None = None
 
     def _(self, message: str) -> str:
+        if self.missing is not None and message not in self.known:
+            self.missing.add(message)  # a string the catalogs lack: shown untranslated
         return self.translations.gettext(message)
 
     def n_(self, singular: str, plural: str, count: int) -> str:
@@ -76,11 +80,14 @@ class Catalogs:
         self.default = default
         self._catalogs: dict[str, Catalog] = {}
         self._translations: dict[str, gettext.GNUTranslations] = {}
+        self._known: dict[str, frozenset[str]] = {}
+        self.missing: set[str] = set()
         for po_path in sorted(locales_dir.glob("*/LC_MESSAGES/messages.po")):
             language = po_path.parent.parent.name
             catalog = _read(po_path, language)
             self._catalogs[language] = catalog
             self._translations[language] = _compile(catalog)
+            self._known[language] = frozenset(str(m.id) for m in catalog if m.id and isinstance(m.id, str))
 
     @property
     def languages(self) -> list[str]:
@@ -97,7 +104,8 @@ class Catalogs:
     def get(self, language: str, timezone: str = DEFAULT_TIMEZONE) -> Translator:
         translations = self._translations.get(language) or self._translations.get(self.default)
         chosen = language if language in self._translations else self.default
-        return Translator(chosen, translations or gettext.NullTranslations(), timezone)
+        known = self._known.get(chosen, frozenset())
+        return Translator(chosen, translations or gettext.NullTranslations(), timezone, known, self.missing)
 
 
 def untranslated(catalog: Catalog) -> Iterable[str]:

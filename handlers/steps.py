@@ -11,6 +11,7 @@ from collections.abc import Callable
 from handlers.choices import AGE_RANGES, SECTORS
 from handlers.consultation import Option
 from handlers.context import Context, Keyboard, one_per_row, rows_of
+from handlers.i18n import N_
 from handlers.messages import Button
 from handlers.text_input import Accepted, Bounds, check_text
 
@@ -130,9 +131,9 @@ def _text_prompt(question: str, field: str) -> Callable[[Context], tuple[str, Ke
     return render
 
 
-PROBLEM_QUESTION = "Describe the problem: what happens, where, who is affected, and since when?"
-SOLUTION_QUESTION = "What do you propose to solve it?"
-CONTRIBUTION_QUESTION = "How would your proposal help? Who would benefit, and how?"
+PROBLEM_QUESTION = N_("Describe the problem: what happens, where, who is affected, and since when?")
+SOLUTION_QUESTION = N_("What do you propose to solve it?")
+CONTRIBUTION_QUESTION = N_("How would your proposal help? Who would benefit, and how?")
 
 
 def _prompt_extras(ctx: Context) -> tuple[str, Keyboard]:

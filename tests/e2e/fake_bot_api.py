@@ -1210,6 +1210,7 @@ class FakeBotApi:
         self._faults: list[_Fault] = []
         self._stalls: list[_Stall] = []
         self._pending: list[JsonDict] = []
+        self.history: dict[int, JsonDict] = {}
         self._next_update_id = first_update_id
         self._allowed_updates: list[str] | None = None
         self._poll_generation = 0
@@ -1445,11 +1446,20 @@ class FakeBotApi:
             body["update_id"] = self._next_update_id
         self._next_update_id = max(self._next_update_id, int(body["update_id"]) + 1)
         self.stats.updates_enqueued += 1
+        self.history[int(body["update_id"])] = body
         if self._allows(body):
             self._pending.append(body)
             self._pending.sort(key=lambda item: int(item["update_id"]))
         await self._notify()
         return int(body["update_id"])
+
+    async def redeliver(self, update_id: int) -> None:
+        """Deliver an update again, as Telegram does when the bot crashed before confirming it."""
+        body = self.history[update_id]
+        if all(int(u["update_id"]) != update_id for u in self._pending):
+            self._pending.append(body)
+            self._pending.sort(key=lambda item: int(item["update_id"]))
+        await self._notify()
 
     async def enqueue_message(
         self, chat: FakeChat, sender: FakeUser, fields: JsonDict, reply_to: int | None
