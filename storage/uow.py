@@ -15,6 +15,8 @@ from storage.repositories import (
     ProposalRepository,
     UpdateLog,
 )
+from storage.staff import AuditLog, StaffRepository
+from storage.threads import GroupLinks, ThreadRepository
 
 
 class UnitOfWork:
@@ -26,6 +28,10 @@ class UnitOfWork:
     updates: UpdateLog
     outbox: Outbox
     counters: Counters
+    staff: StaffRepository
+    audit: AuditLog
+    threads: ThreadRepository
+    group_links: GroupLinks
 
     def __init__(self, database: Database) -> None:
         self._database = database
@@ -48,6 +54,10 @@ class UnitOfWork:
         self.updates = UpdateLog(session)
         self.outbox = Outbox(session)
         self.counters = Counters(session)
+        self.staff = StaffRepository(session)
+        self.audit = AuditLog(session)
+        self.threads = ThreadRepository(session)
+        self.group_links = GroupLinks(session)
         return self
 
     async def __aexit__(

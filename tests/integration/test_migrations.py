@@ -7,7 +7,8 @@ from sqlalchemy import inspect
 from storage.database import Database, current_revision, downgrade, upgrade
 
 TABLES = {"participants", "conversations", "proposals", "proposal_status_history", "processed_updates",
-          "outbox", "counters"}
+          "outbox", "counters",
+          "staff", "audit_log", "thread_messages", "group_message_links"}
 
 
 async def table_names(database: Database) -> set[str]:
