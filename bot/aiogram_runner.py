@@ -26,6 +26,7 @@ from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
+    ReplyParameters,
     Update,
 )
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
@@ -45,9 +46,9 @@ class AiogramSender:
     def __init__(self, bot: Bot) -> None:
         self._bot = bot
 
-    async def send(self, message: Outgoing) -> None:
+    async def send(self, message: Outgoing) -> int | None:
         try:
-            await self._send(message)
+            return await self._send(message)
         except TelegramRetryAfter as error:
             raise RetryAfter(error.retry_after) from error
         except TelegramForbiddenError as error:
@@ -56,23 +57,32 @@ class AiogramSender:
             if "chat not found" in error.message.lower():
                 raise Unreachable(error.message) from error
             if "message is not modified" in error.message.lower():
-                return
+                return message.edit_message_id
             raise BadMessage(error.message) from error
         except TelegramNotFound as error:
             raise BadMessage(error.message) from error
         except (TelegramServerError, TelegramNetworkError, TimeoutError) as error:
             raise Temporary(str(error)) from error
 
-    async def _send(self, message: Outgoing) -> None:
+    async def _send(self, message: Outgoing) -> int | None:
         markup = _markup(message)
+        common: dict[str, Any] = {"reply_markup": markup, "message_thread_id": message.thread_id}
+        if message.reply_to_message_id is not None:
+            common["reply_parameters"] = ReplyParameters(
+                message_id=message.reply_to_message_id, allow_sending_without_reply=True)
+        if message.edit_message_id is not None:
+            edited = await self._bot.edit_message_text(
+                text=message.text, chat_id=message.chat_id, message_id=message.edit_message_id, reply_markup=markup)
+            return edited.message_id if isinstance(edited, Message) else message.edit_message_id
         if message.document_path:
             document = FSInputFile(message.document_path, filename=message.document_name)
-            await self._bot.send_document(message.chat_id, document, caption=message.text or None)
-        elif message.edit_message_id is not None:
-            await self._bot.edit_message_text(
-                text=message.text, chat_id=message.chat_id, message_id=message.edit_message_id, reply_markup=markup)
+            sent = await self._bot.send_document(message.chat_id, document, caption=message.text or None, **common)
+        elif message.photo_path:
+            photo = FSInputFile(message.photo_path)
+            sent = await self._bot.send_photo(message.chat_id, photo, caption=message.text or None, **common)
         else:
-            await self._bot.send_message(message.chat_id, message.text, reply_markup=markup)
+            sent = await self._bot.send_message(message.chat_id, message.text, **common)
+        return sent.message_id
 
 
 def _markup(message: Outgoing) -> InlineKeyboardMarkup | None:
@@ -155,7 +165,7 @@ class AiogramRunner:
         handler.register(application, path=settings.webhook_path)
         return application
 
-    async def run_webhook(self, stop: asyncio.Event | None = None) -> None:
+    async def run_webhook(self, stop: object | None = None) -> None:
         settings = self.app.settings
         await self.start()
         runner = web.AppRunner(self.webhook_app())
@@ -167,15 +177,8 @@ class AiogramRunner:
                                        allowed_updates=ALLOWED_UPDATES)
             log.info("webhook listening on %s:%s%s", settings.webhook_host, settings.webhook_port,
                      settings.webhook_path)
-            await (stop or asyncio.Event()).wait()
+            await (stop if isinstance(stop, asyncio.Event) else asyncio.Event()).wait()
         finally:
             await runner.cleanup()
             await self.stop()
 
-
-async def run(app: App, **options: Any) -> None:
-    runner = AiogramRunner(app)
-    if app.settings.webhook_url:
-        await runner.run_webhook()
-    else:
-        await runner.run_polling(**options)

@@ -14,12 +14,11 @@ from sqlalchemy.exc import OperationalError
 
 from bot.app import App, build_app, configure_logging
 from bot.exporting import labeler
+from bot.runners import FRAMEWORKS, make_runner
 from bot.settings import SettingsError, load_settings
 from handlers.consultation import ConsultationError
 from storage.database import current_revision, downgrade, open_database, upgrade
 from storage.export import ExportFilter, proposal_rows, write_csv
-
-FRAMEWORKS = ("aiogram", "ptb")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -82,14 +81,11 @@ async def _dispatch(args: argparse.Namespace) -> int:
 
 
 async def _run(app: App, framework: str) -> int:
-    if framework == "ptb":
-        from bot.ptb_runner import run as run_ptb
-
-        await run_ptb(app)
+    runner = make_runner(framework, app)
+    if app.settings.webhook_url:
+        await runner.run_webhook()
     else:
-        from bot.aiogram_runner import run as run_aiogram
-
-        await run_aiogram(app)
+        await runner.run_polling()
     return 0
 
 

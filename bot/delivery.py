@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.sending import BadMessage, RetryAfter, Sender, Temporary, Unreachable
 from handlers.messages import Outgoing
-from storage.models import OutboxMessage
+from storage.models import GroupMessageLink, OutboxMessage
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ class Delivery:
         message = Outgoing.from_json(row.payload)
         while True:
             try:
-                await self._sender.send(message)
+                sent_id = await self._sender.send(message)
             except RetryAfter as wait:
                 if wait.seconds > MAX_INLINE_WAIT:
                     await self._reschedule(row, timedelta(seconds=wait.seconds), str(wait))
@@ -81,11 +81,15 @@ class Delivery:
                 log.error("message %s refused by the channel: %s", row.id, error)
                 await self._finish(row.id, "failed", str(error))
                 return True
-            await self._finish(row.id, None, "")
+            await self._finish(row.id, None, "", _link(message, sent_id))
             return True
 
-    async def _finish(self, message_id: int, status: str | None, error: str) -> None:
+    async def _finish(
+        self, message_id: int, status: str | None, error: str, link: GroupMessageLink | None = None
+    ) -> None:
         async with self._uow() as uow:
+            if link is not None:
+                await uow.group_links.add(link)
             if status is None:
                 await uow.outbox.delivered(message_id)
             else:
@@ -132,6 +136,15 @@ class Delivery:
             timeout = idle_seconds if wait is None else min(max(wait, 0.05), idle_seconds)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
+
+
+def _link(message: Outgoing, sent_id: int | None) -> GroupMessageLink | None:
+    if message.link is None or sent_id is None:
+        return None
+    return GroupMessageLink(
+        chat_id=message.chat_id, message_id=sent_id, proposal_id=message.link.get("proposal_id"),
+        participant_id=message.link.get("participant_id"), thread_id=message.thread_id,
+    )
 
 
 def _backoff(attempts: int) -> timedelta:

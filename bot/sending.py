@@ -32,4 +32,6 @@ class Temporary(SendError):
 
 
 class Sender(Protocol):
-    async def send(self, message: Outgoing) -> None: ...
+    async def send(self, message: Outgoing) -> int | None:
+        """Send ``message``; return the id the channel gave the sent message, when it has one."""
+        ...

@@ -25,7 +25,7 @@ class TerminalSender:
         self._out = out
         self._remember = remember
 
-    async def send(self, message: Outgoing) -> None:
+    async def send(self, message: Outgoing) -> int | None:
         self._out.write(f"\n{message.text}\n")
         flat = [button for row in message.buttons for button in row]
         for number, button in enumerate(flat, start=1):
@@ -33,6 +33,7 @@ class TerminalSender:
         if flat:
             self._remember(flat)
         self._out.flush()
+        return None
 
 
 class TerminalChat:

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 MAX_TEXT_CHARS = 4096
 MAX_CALLBACK_BYTES = 64
+MAX_CAPTION_CHARS = 1024
 
 ContentType = Literal[
     "text", "command", "button", "location", "photo", "document",
@@ -73,10 +74,16 @@ class Outgoing:
     edit_message_id: int | None = None
     document_path: str | None = None
     document_name: str | None = None
+    photo_path: str | None = None
+    reply_to_message_id: int | None = None
+    thread_id: int | None = None
+    link: dict[str, int] | None = None
+    """After sending, remember the sent message as referring to these ids (e.g. a proposal's card)."""
 
     def __post_init__(self) -> None:
-        if len(self.text) > MAX_TEXT_CHARS:
-            raise ValueError(f"message text is {len(self.text)} characters, over {MAX_TEXT_CHARS}")
+        limit = MAX_CAPTION_CHARS if (self.document_path or self.photo_path) else MAX_TEXT_CHARS
+        if len(self.text) > limit:
+            raise ValueError(f"message text is {len(self.text)} characters, over {limit}")
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)

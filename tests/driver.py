@@ -16,8 +16,9 @@ from handlers.messages import Incoming, Location, Outgoing
 class RecordingSender:
     sent: list[Outgoing] = field(default_factory=list)
 
-    async def send(self, message: Outgoing) -> None:
+    async def send(self, message: Outgoing) -> int | None:
         self.sent.append(message)
+        return len(self.sent)
 
 
 class Counter:

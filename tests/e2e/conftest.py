@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from bot.aiogram_runner import AiogramRunner
 from bot.app import App, build_app
+from bot.runners import make_runner
 from bot.settings import load_settings
 from tests.conftest import NOW
 from tests.driver import fixed_clock
@@ -45,14 +45,6 @@ class RunningBot:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await self.task
         await self.app.close()
-
-
-def make_runner(framework: str, app: App) -> Any:
-    if framework == "aiogram":
-        return AiogramRunner(app)
-    from bot.ptb_runner import PtbRunner
-
-    return PtbRunner(app)
 
 
 StartBot = Callable[..., Awaitable[RunningBot]]
