@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -18,6 +19,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiogram.methods import GetUpdates
 from aiogram.types import (
     BotCommand,
     BotCommandScopeDefault,
@@ -34,6 +36,7 @@ from aiohttp import web
 
 from bot.app import App
 from bot.delivery import Delivery
+from bot.polling import BatchPoller
 from bot.sending import BadMessage, RetryAfter, Temporary, Unreachable
 from bot.telegram_updates import ALLOWED_UPDATES, CHANNEL, incoming_from_update
 from handlers.commands import command_menu
@@ -85,6 +88,12 @@ class AiogramSender:
         return sent.message_id
 
 
+def _stop_on_signals(poller: BatchPoller[Update]) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, lambda: asyncio.ensure_future(poller.stop()))
+
+
 def _markup(message: Outgoing) -> InlineKeyboardMarkup | None:
     if not message.buttons:
         return None
@@ -106,6 +115,7 @@ class AiogramRunner:
         self.dispatcher.message.register(self._on_message)
         self.dispatcher.callback_query.register(self._on_callback)
         self._drainer: asyncio.Task[None] | None = None
+        self._poller: BatchPoller[Update] = BatchPoller(self._get_updates, lambda u: u.update_id, self._feed)
 
     async def _on_message(self, message: Message, event_update: Update) -> None:
         await self._handle(event_update)
@@ -142,18 +152,32 @@ class AiogramRunner:
         await self.bot.session.close()
 
     async def run_polling(self, *, handle_signals: bool = True) -> None:
+        """Long polling; a batch is confirmed to Telegram only once it is processed (bot/polling.py)."""
         await self.start()
         try:
             await self.bot.delete_webhook(drop_pending_updates=False)
-            await self.dispatcher.start_polling(
-                self.bot, handle_signals=handle_signals, allowed_updates=ALLOWED_UPDATES,
-                close_bot_session=False, polling_timeout=25,
-            )
+            if handle_signals:
+                _stop_on_signals(self._poller)
+            await self._poller.run()
         finally:
             await self.stop()
 
     async def stop_polling(self) -> None:
-        await self.dispatcher.stop_polling()
+        await self._poller.stop()
+
+    async def _get_updates(self, offset: int | None, wait: int) -> list[Update]:
+        try:
+            return await self.bot(
+                GetUpdates(offset=offset, timeout=wait, allowed_updates=ALLOWED_UPDATES),
+                request_timeout=int(self.bot.session.timeout + wait),
+            )
+        except TelegramRetryAfter as error:
+            raise RetryAfter(error.retry_after) from error
+        except (TelegramServerError, TelegramNetworkError) as error:
+            raise Temporary(str(error)) from error
+
+    async def _feed(self, update: Update) -> None:
+        await self.dispatcher.feed_update(self.bot, update)
 
     def webhook_app(self) -> web.Application:
         settings = self.app.settings

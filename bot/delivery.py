@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 MAX_INLINE_WAIT = 30.0
 MAX_BACKOFF = timedelta(minutes=10)
 MAX_ATTEMPTS = 20
+INLINE_GRACE = timedelta(seconds=30)
 
 
 class Delivery:
@@ -37,12 +38,14 @@ class Delivery:
         self._channel = channel
         self._clock = clock
         self._in_flight: set[int] = set()
+        self._handed_over: set[int] = set()  # fresh rows that inline delivery left to the drainer
         self._wake = asyncio.Event()
 
     async def deliver(self, ids: list[int]) -> None:
         """Send these outbox messages now, in order; stop at the first that must wait."""
-        for message_id in ids:
+        for position, message_id in enumerate(ids):
             if not await self._deliver_id(message_id):
+                self._handed_over.update(ids[position:])
                 self._wake.set()
                 return
 
@@ -53,9 +56,10 @@ class Delivery:
         try:
             async with self._uow() as uow:
                 row = await uow.outbox.get(message_id)
-            if row is None or row.status != "pending":
-                return True
-            return await self._send(row)
+            done = row is None or row.status != "pending" or await self._send(row)
+            if done:
+                self._handed_over.discard(message_id)
+            return done
         finally:
             self._in_flight.discard(message_id)
 
@@ -104,10 +108,15 @@ class Delivery:
                 await uow.outbox.retry_later(row.id, self._clock() + delay, error)
             await uow.commit()
 
-    async def drain_once(self) -> float | None:
-        """Send every due message, chat by chat in order. Returns seconds until the next is due."""
+    async def drain_once(self, min_age: timedelta = timedelta(0)) -> float | None:
+        """Send every pending message older than ``min_age``, chat by chat in order.
+
+        Returns seconds until the next one is due. Younger messages belong to the
+        inline delivery of the update that wrote them."""
         async with self._uow() as uow:
-            rows = await uow.outbox.due(self._channel, self._clock() + timedelta(days=3650), limit=500)
+            pending = await uow.outbox.due(self._channel, self._clock() + timedelta(days=3650), limit=500)
+        cutoff = self._clock() - min_age
+        rows = [r for r in pending if r.attempts or r.created_at <= cutoff or r.id in self._handed_over]
         blocked: set[int] = set()
         next_due: float | None = None
         now = self._clock()
@@ -125,10 +134,13 @@ class Delivery:
         return next_due
 
     async def run(self, idle_seconds: float = 5.0) -> None:
-        """Drain forever: at start (what a crash left behind), on wake-ups and periodically."""
+        """Drain forever: at start everything a crash left behind, then periodically and on
+        wake-ups the messages that inline delivery could not send."""
+        min_age = timedelta(0)
         while True:
             try:
-                wait = await self.drain_once()
+                wait = await self.drain_once(min_age)
+                min_age = INLINE_GRACE
             except Exception:
                 log.exception("outbox drain failed; retrying shortly")
                 wait = 1.0

@@ -125,7 +125,10 @@ class OutboxMessage(Base):
     """A message owed to someone, written with the change that causes it; deleted once sent."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_due", "status", "due_at"),
+        {"sqlite_autoincrement": True},  # an id is never reused, so a stale id never names a new message
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))

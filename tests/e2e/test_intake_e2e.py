@@ -113,6 +113,8 @@ async def test_a_crash_mid_conversation_loses_nothing(fake: FakeBotApi, start_bo
     await ana.expect()
     last = await ana.press("Integridad")
     await ana.expect("Describe el problema")
+    await fake.wait_for_request(  # the batch is processed, and confirmed by the next offset
+        "getUpdates", where=lambda params: int(params.get("offset") or 0) > last)
     await bot.crash()
     await fake.redeliver(last)
 
