@@ -35,7 +35,6 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.app import App
-from bot.delivery import Delivery
 from bot.polling import BatchPoller
 from bot.sending import BadMessage, RetryAfter, Temporary, Unreachable
 from bot.telegram_updates import ALLOWED_UPDATES, CHANNEL, incoming_from_update
@@ -94,6 +93,11 @@ def _stop_on_signals(poller: BatchPoller[Update]) -> None:
         loop.add_signal_handler(sig, lambda: asyncio.ensure_future(poller.stop()))
 
 
+async def _answer(query: CallbackQuery) -> None:
+    with contextlib.suppress(Exception):
+        await query.answer()  # an expired query is harmless
+
+
 def _markup(message: Outgoing) -> InlineKeyboardMarkup | None:
     if not message.buttons:
         return None
@@ -110,19 +114,23 @@ class AiogramRunner:
         settings = app.settings
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url), timeout=request_timeout)
         self.bot = Bot(settings.require_token(), session=session)
-        self.delivery = Delivery(app.uow, AiogramSender(self.bot), CHANNEL)
+        self.delivery = app.delivery(AiogramSender(self.bot), CHANNEL)
         self.dispatcher = Dispatcher()
         self.dispatcher.message.register(self._on_message)
         self.dispatcher.callback_query.register(self._on_callback)
         self._drainer: asyncio.Task[None] | None = None
+        self._answers: set[asyncio.Task[None]] = set()
         self._poller: BatchPoller[Update] = BatchPoller(self._get_updates, lambda u: u.update_id, self._feed)
 
     async def _on_message(self, message: Message, event_update: Update) -> None:
         await self._handle(event_update)
 
     async def _on_callback(self, query: CallbackQuery, event_update: Update) -> None:
-        with contextlib.suppress(Exception):
-            await query.answer()  # stop the button's spinner; an expired query is harmless
+        # Stop the button's spinner without waiting for it: awaiting here would let the chat's next
+        # update reach the engine first (tests/e2e/test_telegram_errors.py, slow callback answer).
+        answer = asyncio.create_task(_answer(query))
+        self._answers.add(answer)
+        answer.add_done_callback(self._answers.discard)
         await self._handle(event_update)
 
     async def _handle(self, update: Update) -> None:
@@ -149,6 +157,7 @@ class AiogramRunner:
             self._drainer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._drainer
+        await asyncio.gather(*self._answers, return_exceptions=True)
         await self.bot.session.close()
 
     async def run_polling(self, *, handle_signals: bool = True) -> None:

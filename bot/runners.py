@@ -25,7 +25,7 @@ def make_runner(framework: str, app: App) -> Runner:
 
         return AiogramRunner(app)
     if framework == "ptb":
-        from bot.ptb_runner import PtbRunner  # type: ignore[import-not-found,unused-ignore]
+        from bot.ptb_runner import PtbRunner
 
         runner: Runner = PtbRunner(app)
         return runner
