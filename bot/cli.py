@@ -1,39 +1,43 @@
-"""``cocrea``: run the bot, chat in the terminal, export, manage the database."""
+"""``cocrea``: run the bot, chat in the terminal, export and count proposals, manage staff and the database."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import sys
-from collections.abc import Iterator, Sequence
-from pathlib import Path
-from typing import TextIO
+from collections.abc import Awaitable, Callable, Sequence
+from typing import NoReturn
 
 from sqlalchemy.exc import OperationalError
 
+from bot import cli_moderation
 from bot.app import App, build_app, configure_logging
-from bot.exporting import labeler
+from bot.cli_reports import add_export_parser, export_command, stats_command
+from bot.cli_staff import add_staff_parsers, audit_command, staff_command
 from bot.runners import FRAMEWORKS, make_runner
 from bot.settings import SettingsError, load_settings
 from handlers.consultation import ConsultationError
+from handlers.exports import RequestError
 from storage.database import current_revision, downgrade, open_database, upgrade
-from storage.export import ExportFilter, proposal_rows, write_csv
+
+
+class Parser(argparse.ArgumentParser):
+    """Usage errors in one line, like every other error of the CLI."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"cocrea: {message} (see {self.prog} --help)\n")
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="cocrea", description="Citizen proposals for Open Government action plans.")
+    top = Parser(prog="cocrea", description="Citizen proposals for Open Government action plans.")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = commands.add_parser("run", help="run the Telegram bot (long polling, or webhook if configured)")
     run.add_argument("--framework", default="aiogram", help="aiogram (default) or ptb")
     chat = commands.add_parser("chat", help="the citizen conversation in this terminal")
     chat.add_argument("--user", type=int, default=1, help="the terminal user's id (default 1)")
-    export = commands.add_parser("export", help="export submitted proposals")
-    export.add_argument("--format", default="csv", choices=["csv"], help="file format")
-    export.add_argument("--output", type=Path, help="file to write (default: standard output)")
-    export.add_argument("--lang", default="es", help="language of the labels (default es)")
-    export.add_argument("--excel", action="store_true", help="use ';' as separator, as Excel in Spanish expects")
-    export.add_argument("--status", help="only proposals with this status")
+    add_export_parser(commands)
+    add_staff_parsers(commands)
+    cli_moderation.add_parsers(commands)
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply all migrations")
@@ -47,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return asyncio.run(_dispatch(args))
-    except (SettingsError, ConsultationError) as error:
+    except (SettingsError, ConsultationError, RequestError) as error:
         print(f"cocrea: {error}", file=sys.stderr)
         return 2
     except OperationalError as error:
@@ -75,7 +79,7 @@ async def _dispatch(args: argparse.Namespace) -> int:
 
             await TerminalChat(app, user_id=args.user).run()
             return 0
-        return await _export(app, args)
+        return await APP_COMMANDS[args.command](app, args)
     finally:
         await app.close()
 
@@ -89,25 +93,14 @@ async def _run(app: App, framework: str) -> int:
     return 0
 
 
-async def _export(app: App, args: argparse.Namespace) -> int:
-    label = labeler(app.consultation, app.catalogs, args.lang)
-    rows = proposal_rows(app.database, label, ExportFilter(status=args.status), app.consultation.timezone)
-    delimiter = ";" if args.excel else ","
-    with _open_output(args.output) as out:
-        count = await write_csv(rows, out, delimiter=delimiter)
-    print(f"cocrea: exported {count} proposals" + (f" to {args.output}" if args.output else ""), file=sys.stderr)
-    return 0
-
-
-@contextlib.contextmanager
-def _open_output(path: Path | None) -> Iterator[TextIO]:
-    if path is None:
-        sys.stdout.reconfigure(encoding="utf-8-sig", newline="")  # type: ignore[union-attr]
-        yield sys.stdout
-        sys.stdout.flush()
-        return
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        yield handle
+APP_COMMANDS: dict[str, Callable[[App, argparse.Namespace], Awaitable[int]]] = {
+    "export": export_command,
+    "stats": stats_command,
+    "staff": staff_command,
+    "audit": audit_command,
+    "answers": cli_moderation.run,
+    "outbox": cli_moderation.run,
+}
 
 
 async def _db(args: argparse.Namespace, url: str) -> int:

@@ -1,8 +1,12 @@
-"""The outbox sender: delivers owed messages, in order per chat, and never twice.
+"""The outbox sender: delivers owed messages in order per chat, at Telegram's pace, and never twice.
 
-A message is deleted from the outbox right after the channel accepted it; one
-that fails for a passing reason is rescheduled with backoff, one whose person
-blocked the bot is marked ``undeliverable``, one the channel rejects ``failed``.
+A sender first claims a message (so that two workers never send the same one), sends it,
+then deletes it. A message that fails for a passing reason (network, 5xx, timeout) is
+rescheduled with backoff; a 429 waits ``retry_after``; one whose person blocked the bot is
+marked ``undeliverable`` and one the channel rejects ``failed`` — neither is retried.
+
+The one window no client can close: a crash after Telegram accepted a message and before
+its row was deleted sends it again at the next start (Telegram has no idempotency key).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from bot.pacing import Pacer
 from bot.sending import BadMessage, RetryAfter, Sender, Temporary, Unreachable
 from handlers.messages import Outgoing
 from storage.models import GroupMessageLink, OutboxMessage
@@ -22,7 +27,8 @@ log = logging.getLogger(__name__)
 MAX_INLINE_WAIT = 30.0
 MAX_BACKOFF = timedelta(minutes=10)
 MAX_ATTEMPTS = 20
-INLINE_GRACE = timedelta(seconds=30)
+CLAIM = timedelta(seconds=30)
+DRAIN_CONCURRENCY = 32
 
 
 class Delivery:
@@ -32,40 +38,46 @@ class Delivery:
         sender: Sender,
         channel: str,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        pacer: Pacer | None = None,
+        *,
+        sole_sender: bool = False,
+        poll_seconds: float = 2.0,
     ) -> None:
         self._uow = uow_factory
         self._sender = sender
         self._channel = channel
         self._clock = clock
-        self._in_flight: set[int] = set()
-        self._handed_over: set[int] = set()  # fresh rows that inline delivery left to the drainer
+        self._pacer = pacer or Pacer()
         self._wake = asyncio.Event()
+        self._sole_sender = sole_sender  # SQLite: one process sends, so claims left by a crash are stale
+        self._poll_seconds = poll_seconds
 
     async def deliver(self, ids: list[int]) -> None:
-        """Send these outbox messages now, in order; stop at the first that must wait."""
+        """Send these outbox messages now, in order; leave the rest to the drainer at the first
+        that has to wait, so that a chat's messages never overtake each other."""
+        claimed = await self._claim(ids)
         for position, message_id in enumerate(ids):
-            if not await self._deliver_id(message_id):
-                self._handed_over.update(ids[position:])
+            row = claimed.get(message_id)
+            if row is None or not await self._send(row):
+                await self._release([i for i in ids[position + 1 :] if i in claimed])
                 self._wake.set()
                 return
 
-    async def _deliver_id(self, message_id: int) -> bool:
-        if message_id in self._in_flight:
-            return False
-        self._in_flight.add(message_id)
-        try:
-            async with self._uow() as uow:
-                row = await uow.outbox.get(message_id)
-            done = row is None or row.status != "pending" or await self._send(row)
-            if done:
-                self._handed_over.discard(message_id)
-            return done
-        finally:
-            self._in_flight.discard(message_id)
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def _claim(self, ids: list[int]) -> dict[int, OutboxMessage]:
+        """Claim in one transaction, so that no other sender (task or worker) sends the same message."""
+        now = self._clock()
+        async with self._uow() as uow:
+            claimed = await uow.outbox.claim(ids, now, now + CLAIM)
+            await uow.commit()
+            return claimed
 
     async def _send(self, row: OutboxMessage) -> bool:
         message = Outgoing.from_json(row.payload)
         while True:
+            await self._pacer.wait_turn(row.chat_id)
             try:
                 sent_id = await self._sender.send(message)
             except RetryAfter as wait:
@@ -108,39 +120,55 @@ class Delivery:
                 await uow.outbox.retry_later(row.id, self._clock() + delay, error)
             await uow.commit()
 
-    async def drain_once(self, min_age: timedelta = timedelta(0)) -> float | None:
-        """Send every pending message older than ``min_age``, chat by chat in order.
-
-        Returns seconds until the next one is due. Younger messages belong to the
-        inline delivery of the update that wrote them."""
-        async with self._uow() as uow:
-            pending = await uow.outbox.due(self._channel, self._clock() + timedelta(days=3650), limit=500)
-        cutoff = self._clock() - min_age
-        rows = [r for r in pending if r.attempts or r.created_at <= cutoff or r.id in self._handed_over]
-        blocked: set[int] = set()
-        next_due: float | None = None
+    async def drain_once(self) -> float | None:
+        """Send every pending message that is due: chats side by side, each chat in order.
+        Returns the seconds until the next one is due (None when nothing waits)."""
         now = self._clock()
-        for row in rows:
-            if row.chat_id in blocked:
-                continue
-            if row.due_at > now:
-                blocked.add(row.chat_id)
-                wait = (row.due_at - now).total_seconds()
-                next_due = wait if next_due is None else min(next_due, wait)
-                continue
-            if not await self._deliver_id(row.id):
-                blocked.add(row.chat_id)
-                next_due = 0.5 if next_due is None else min(next_due, 0.5)
-        return next_due
+        async with self._uow() as uow:
+            due = await uow.outbox.due(self._channel, now + timedelta(days=3650), limit=2000)
+        claimed = await self._claim([row.id for row in due if row.due_at <= now])
+        by_chat: dict[int, list[tuple[OutboxMessage, bool]]] = {}
+        for row in due:
+            by_chat.setdefault(row.chat_id, []).append((claimed.get(row.id, row), row.id in claimed))
+        gate = asyncio.Semaphore(DRAIN_CONCURRENCY)
+        waits = await asyncio.gather(*(self._drain_chat(chat_rows, now, gate) for chat_rows in by_chat.values()))
+        pending = [wait for wait in waits if wait is not None]
+        return min(pending) if pending else None
 
-    async def run(self, idle_seconds: float = 5.0) -> None:
-        """Drain forever: at start everything a crash left behind, then periodically and on
-        wake-ups the messages that inline delivery could not send."""
-        min_age = timedelta(0)
+    async def _release(self, ids: list[int]) -> None:
+        if ids:
+            async with self._uow() as uow:
+                await uow.outbox.release(ids)
+                await uow.commit()
+
+    async def _drain_chat(
+        self, rows: list[tuple[OutboxMessage, bool]], now: datetime, gate: asyncio.Semaphore
+    ) -> float | None:
+        """Send one chat's messages in order; stop at the first that must wait, or that another
+        sender holds (a chat's messages never overtake each other). Claims not used expire."""
+        async with gate:
+            for position, (row, ours) in enumerate(rows):
+                wait = (row.due_at - now).total_seconds() if row.due_at > now else None
+                if wait is None and ours and await self._send(row):
+                    continue
+                await self._release([later.id for later, mine in rows[position + 1 :] if mine])
+                return wait if wait is not None else 0.5
+        return None
+
+    async def release_stale_claims(self) -> None:
+        if self._sole_sender:
+            async with self._uow() as uow:
+                await uow.outbox.release_claims()
+                await uow.commit()
+
+    async def run(self) -> None:
+        """Drain forever: at start (what a crash left behind), on wake-ups and periodically
+        (messages written by other processes, such as ``cocrea answers import``)."""
+        await self.release_stale_claims()
+        idle_seconds = self._poll_seconds
         while True:
             try:
-                wait = await self.drain_once(min_age)
-                min_age = INLINE_GRACE
+                wait = await self.drain_once()
             except Exception:
                 log.exception("outbox drain failed; retrying shortly")
                 wait = 1.0
@@ -151,11 +179,15 @@ class Delivery:
 
 
 def _link(message: Outgoing, sent_id: int | None) -> GroupMessageLink | None:
-    if message.link is None or sent_id is None:
+    link = message.link
+    if link is None or sent_id is None:
         return None
+    proposal_id, participant_id = link.get("proposal_id"), link.get("participant_id")
     return GroupMessageLink(
-        chat_id=message.chat_id, message_id=sent_id, proposal_id=message.link.get("proposal_id"),
-        participant_id=message.link.get("participant_id"), thread_id=message.thread_id,
+        chat_id=message.chat_id, message_id=sent_id,
+        proposal_id=proposal_id if isinstance(proposal_id, int) else None,
+        participant_id=participant_id if isinstance(participant_id, int) else None,
+        thread_id=message.thread_id, purpose=str(link.get("purpose", "card")),
     )
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
 from dotenv import dotenv_values
+
+from bot.pacing import Limits
 
 DEFAULT_API_URL = "https://api.telegram.org"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///cocrea.db"
@@ -34,6 +36,9 @@ class Settings:
     webhook_host: str
     webhook_port: int
     log_level: str
+    send_limits: Limits = field(default_factory=Limits)
+    outbox_poll_seconds: float = 2.0
+    data_dir: Path = Path("data")
 
     @property
     def webhook_path(self) -> str:
@@ -71,6 +76,15 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         webhook_host=get("COCREA_WEBHOOK_HOST", "0.0.0.0"),
         webhook_port=_port(get("COCREA_WEBHOOK_PORT", "8080")),
         log_level=get("COCREA_LOG_LEVEL", "INFO").upper(),
+        data_dir=Path(get("COCREA_DATA_DIR", "data")).expanduser(),
+        outbox_poll_seconds=_rate("COCREA_OUTBOX_POLL_SECONDS", get("COCREA_OUTBOX_POLL_SECONDS", "2")),
+        send_limits=Limits(
+            per_second=_rate("COCREA_SEND_PER_SECOND", get("COCREA_SEND_PER_SECOND", "30")),
+            per_chat_per_second=_rate("COCREA_SEND_PER_CHAT_PER_SECOND", get("COCREA_SEND_PER_CHAT_PER_SECOND", "1")),
+            chat_burst=int(_rate("COCREA_SEND_CHAT_BURST", get("COCREA_SEND_CHAT_BURST", "3"))),
+            per_group_per_minute=_rate(
+                "COCREA_SEND_PER_GROUP_PER_MINUTE", get("COCREA_SEND_PER_GROUP_PER_MINUTE", "20")),
+        ),
     )
     _check_webhook(settings)
     return settings
@@ -99,6 +113,16 @@ def _optional_int(name: str, value: str) -> int | None:
         return int(value)
     except ValueError:
         raise SettingsError(f"{name} must be a number (a Telegram chat id such as -1001234567890).") from None
+
+
+def _rate(name: str, value: str) -> float:
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = 0.0
+    if not rate > 0:
+        raise SettingsError(f"{name} must be a positive number, got {value!r}.")
+    return rate
 
 
 def _port(value: str) -> int:

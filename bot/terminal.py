@@ -14,7 +14,6 @@ from functools import partial
 from typing import TextIO
 
 from bot.app import App
-from bot.delivery import Delivery
 from handlers.messages import Button, Incoming, Location, Outgoing
 
 CHANNEL = "terminal"
@@ -42,7 +41,7 @@ class TerminalChat:
         self.user_id = user_id
         self._buttons: list[Button] = []
         self._out = out
-        self.delivery = Delivery(app.uow, TerminalSender(out, self._remember), CHANNEL)
+        self.delivery = app.delivery(TerminalSender(out, self._remember), CHANNEL)
 
     def _remember(self, buttons: list[Button]) -> None:
         self._buttons = buttons
@@ -70,8 +69,6 @@ class TerminalChat:
         reader = read_line or _read_stdin_line
         self._out.write("cocrea chat — type /start to begin, a number to press a button, Ctrl-D to quit.\n")
         await self.delivery.drain_once()
-        if not sys.stdin.isatty() and read_line is None:
-            self._out.write("(reading from a pipe)\n")
         while True:
             line = await asyncio.to_thread(reader)
             if line == "":

@@ -6,10 +6,12 @@ from collections.abc import Awaitable, Callable
 
 from handlers.choices import STATUSES
 from handlers.context import Context
+from handlers.followups import FOLLOW_UP_STEPS, ask, cancel_follow_up
 from handlers.i18n import N_, Catalogs
-from handlers.messages import BotCommand
+from handlers.messages import BotCommand, Button
 from handlers.onboarding import ask_language, offered_languages, privacy_notice, say_closed
 from handlers.review import cancel_draft
+from handlers.staff import STAFF_COMMANDS, STAFF_HELP, find_staff
 from handlers.steps import begin_proposal, prompt
 
 COMMANDS: dict[str, str] = {
@@ -20,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "privacy": N_("Privacy notice"),
     "help": N_("What I can do"),
     "cancel": N_("Discard the current draft"),
+    "ask": N_("Ask the team a question"),
 }
 
 
@@ -33,12 +36,23 @@ def command_menu(catalogs: Catalogs, languages: list[str]) -> dict[str, list[Bot
 
 
 async def run_command(ctx: Context) -> None:
-    handler = HANDLERS.get(ctx.incoming.command)
+    name = ctx.incoming.command
+    if name in STAFF_COMMANDS:
+        member = await find_staff(ctx, name)
+        if member is not None:
+            await STAFF_COMMANDS[name](ctx, member)
+            return
+    handler = HANDLERS.get(name)
     if handler is None:
-        ctx.say(ctx.tr._("I don't know the command /{command}. Send /help to see what I can do.").format(
-            command=ctx.incoming.command[:64] or "?"))
+        unknown_command(ctx)
         return
     await handler(ctx)
+
+
+def unknown_command(ctx: Context) -> None:
+    """Also the answer to a staff command from someone who is not staff: nothing tells them it exists."""
+    ctx.say(ctx.tr._("I don't know the command /{command}. Send /help to see what I can do.").format(
+        command=ctx.incoming.command[:64] or "?"))
 
 
 async def start(ctx: Context) -> None:
@@ -71,6 +85,8 @@ async def mine(ctx: Context) -> None:
         ctx.say(ctx.tr._("You have not sent any proposal yet. Send /new to write one."))
         return
     lines = [ctx.tr._("Your proposals:")]
+    withdrawable = [Button(ctx.tr._("Withdraw {code}").format(code=p.code), f"withdraw:{p.id}")
+                    for p in proposals if p.status in ("received", "in_review", "needs_info")]
     for proposal in proposals:
         axis = ctx.consultation.axis(proposal.axis_id)
         lines.append(
@@ -82,7 +98,7 @@ async def mine(ctx: Context) -> None:
             )
             + (f"\n{proposal.status_reason}" if proposal.status_reason else "")
         )
-    ctx.say("\n\n".join(lines))
+    ctx.say("\n\n".join(lines)[:4096], tuple((button,) for button in withdrawable[:20]))
 
 
 async def language(ctx: Context) -> None:
@@ -103,10 +119,14 @@ async def help_(ctx: Context) -> None:
     lines = [ctx.tr._("I receive citizen proposals for {consultation}.").format(
         consultation=ctx.consultation.name(ctx.language))]
     lines += [f"/{name} — {ctx.tr._(text)}" for name, text in COMMANDS.items()]
+    lines += [f"/{name} — {ctx.tr._(text)}" for name, text in STAFF_HELP.items() if await find_staff(ctx, name)]
     ctx.say("\n".join(lines))
 
 
 async def cancel(ctx: Context) -> None:
+    if ctx.conversation is not None and ctx.conversation.step in FOLLOW_UP_STEPS:
+        cancel_follow_up(ctx)
+        return
     if ctx.conversation is None or ctx.conversation.step == "idle":
         ctx.say(ctx.tr._("There is nothing to cancel. Send /new to write a proposal."))
         return
@@ -121,4 +141,5 @@ HANDLERS: dict[str, Callable[[Context], Awaitable[None]]] = {
     "privacy": privacy,
     "help": help_,
     "cancel": cancel,
+    "ask": ask,
 }

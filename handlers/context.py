@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from handlers.consultation import Consultation
 from handlers.i18n import Catalogs, Translator
@@ -25,9 +26,16 @@ class Context:
     participant: Participant | None = None
     conversation: Conversation | None = None
     replies: list[Outgoing] = field(default_factory=list)
+    moderators_chat_id: int | None = None
+    data_dir: Path = Path("data")
+    """Where files sent to people (staff exports, charts) are written before the outbox sends them."""
 
     def say(self, text: str, buttons: Keyboard = ()) -> None:
         self.replies.append(Outgoing(chat_id=self.incoming.chat_id, text=fit(text), buttons=buttons))
+
+    def send_to(self, message: Outgoing) -> None:
+        """A message to someone other than the sender (the moderators, a proposal's author)."""
+        self.replies.append(message)
 
     def use_language(self, language: str) -> None:
         self.tr = self.catalogs.get(language, self.consultation.timezone)

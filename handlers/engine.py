@@ -16,6 +16,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -68,8 +69,12 @@ class Engine:
         consultation: Consultation,
         catalogs: Catalogs,
         clock: Clock = lambda: datetime.now(UTC),
+        data_dir: Path = Path("data"),
+        moderators_chat_id: int | None = None,
     ) -> None:
         self._uow = uow_factory
+        self.data_dir = data_dir
+        self.moderators_chat_id = moderators_chat_id
         self.consultation = consultation
         self.catalogs = catalogs
         self._clock = clock
@@ -125,7 +130,8 @@ class Engine:
                 participant=participant, step="idle", draft={}, language=participant.language))
         tz = self.consultation.timezone
         ctx = Context(incoming, uow, self.consultation, self.catalogs, self._clock(),
-                      self.catalogs.get(self.catalogs.default, tz), participant, conversation)
+                      self.catalogs.get(self.catalogs.default, tz), participant, conversation,
+                      data_dir=self.data_dir, moderators_chat_id=self.moderators_chat_id)
         ctx.use_language(conversation.language if conversation else guess_language(ctx))
         return ctx
 

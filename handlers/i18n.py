@@ -82,6 +82,7 @@ class Catalogs:
         self._translations: dict[str, gettext.GNUTranslations] = {}
         self._known: dict[str, frozenset[str]] = {}
         self.missing: set[str] = set()
+        self._complete: dict[str, bool] = {}
         for po_path in sorted(locales_dir.glob("*/LC_MESSAGES/messages.po")):
             language = po_path.parent.parent.name
             catalog = _read(po_path, language)
@@ -94,8 +95,10 @@ class Catalogs:
         return list(self._catalogs)
 
     def is_complete(self, language: str) -> bool:
-        catalog = self._catalogs.get(language)
-        return catalog is not None and not list(untranslated(catalog))
+        if language not in self._complete:
+            catalog = self._catalogs.get(language)
+            self._complete[language] = catalog is not None and not list(untranslated(catalog))
+        return self._complete[language]
 
     def complete_languages(self, wanted: Iterable[str]) -> list[str]:
         """The wanted languages that have a complete catalog, in the order given."""

@@ -77,7 +77,7 @@ class Outgoing:
     photo_path: str | None = None
     reply_to_message_id: int | None = None
     thread_id: int | None = None
-    link: dict[str, int] | None = None
+    link: dict[str, int | str] | None = None
     """After sending, remember the sent message as referring to these ids (e.g. a proposal's card)."""
 
     def __post_init__(self) -> None:

@@ -117,7 +117,6 @@ async def accept(ctx: Context) -> Conversation:
         )
     )
     ctx.participant, ctx.conversation = participant, conversation
-    ctx.say(ctx.tr._("Thank you! Your consent has been recorded."))
     return conversation
 
 

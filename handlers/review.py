@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers.context import Context, Keyboard
 from handlers.messages import Button
 from handlers.steps import advance, conversation, prompt, set_step
+from handlers.threads import card
 from storage.models import Proposal
 
 EDITABLE = ("axis", "pillar", "problem", "solution", "contribution", "extras")
@@ -75,7 +76,7 @@ async def send(ctx: Context) -> None:
     _, draft = conversation(ctx)
     number = await ctx.uow.counters.next(f"code:{consultation.slug}")
     code = f"{consultation.code_prefix}-{number:04d}"
-    await ctx.uow.proposals.add(_proposal(ctx, draft, code), actor="citizen")
+    proposal = await ctx.uow.proposals.add(_proposal(ctx, draft, code), actor="citizen")
     set_step(ctx, "idle", {})
     ctx.say(
         ctx.tr._("Your proposal has been sent. Your tracking code is {code}.").format(code=code)
@@ -87,6 +88,9 @@ async def send(ctx: Context) -> None:
         ),
         ((Button(ctx.tr._("Write another proposal"), "menu:new"),),),
     )
+    moderators_card = card(ctx, proposal)
+    if moderators_card is not None:
+        ctx.send_to(moderators_card)
 
 
 def _proposal(ctx: Context, draft: dict[str, object], code: str) -> Proposal:

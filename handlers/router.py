@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import onboarding, review, steps
+from handlers import followups, moderation, onboarding, review, steps
 from handlers.commands import new, run_command
 from handlers.context import Context
 
@@ -17,20 +17,21 @@ BUTTON_STEPS: dict[str, tuple[str, ...]] = {
     "review": ("review",),
 }
 TEXT_STEPS = ("problem", "solution", "contribution")
+FOLLOW_UP_BUTTONS = {"answer": followups.start_answer, "withdraw": followups.withdraw}
 
 
 async def route(ctx: Context) -> None:
     kind = ctx.incoming.content_type
     if ctx.incoming.chat_type != "private":
-        return
-    if kind == "command":
+        await moderation.on_group(ctx)
+    elif kind == "command":
         await run_command(ctx)
     elif kind == "button":
         await on_button(ctx)
     elif ctx.conversation is None:
         onboarding.ask_language(ctx, ctx.tr._("To begin, choose your language."))
-    else:
-        on_message(ctx)
+    elif not await followups.on_reply(ctx):
+        await on_message(ctx)
 
 
 async def on_button(ctx: Context) -> None:
@@ -43,6 +44,9 @@ async def on_button(ctx: Context) -> None:
         onboarding.ask_language(ctx, ctx.tr._("To begin, choose your language."))
     elif prefix == "menu" and value == "new":
         await new(ctx)
+    elif prefix in FOLLOW_UP_BUTTONS:
+        if not await FOLLOW_UP_BUTTONS[prefix](ctx, value):
+            not_understood(ctx)
     elif prefix not in BUTTON_STEPS:
         not_understood(ctx)
     elif ctx.conversation.step not in BUTTON_STEPS[prefix]:
@@ -111,13 +115,15 @@ async def consent(ctx: Context, value: str) -> None:
         onboarding.say_closed(ctx)
         return
     await onboarding.accept(ctx)
-    steps.begin_proposal(ctx)
+    steps.begin_proposal(ctx, steps.welcome_after_consent(ctx))
 
 
-def on_message(ctx: Context) -> None:
+async def on_message(ctx: Context) -> None:
     assert ctx.conversation is not None
     step, incoming = ctx.conversation.step, ctx.incoming
-    if step in TEXT_STEPS:
+    if step in followups.FOLLOW_UP_STEPS:
+        await followups.on_follow_up_message(ctx)
+    elif step in TEXT_STEPS:
         if incoming.content_type == "text":
             steps.answer_text(ctx, step, incoming.text)
         else:

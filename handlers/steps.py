@@ -42,14 +42,18 @@ def update_draft(ctx: Context, **values: object) -> None:
     ctx.conversation.draft = {**ctx.conversation.draft, **values}  # a new object, so the JSON is saved
 
 
-def begin_proposal(ctx: Context) -> None:
+def begin_proposal(ctx: Context, intro: str = "") -> None:
     assert ctx.participant is not None
     first = "axis" if ctx.participant.profile_done else PROFILE_STEPS[0]
     set_step(ctx, first, {})
-    if first == PROFILE_STEPS[0]:
-        ctx.say(ctx.tr._("First, three optional questions about you. They help us understand who takes part; "
-                         "you can skip any of them."))
-    prompt(ctx)
+    prompt(ctx, intro)
+
+
+def welcome_after_consent(ctx: Context) -> str:
+    """One message, not three: every message a citizen gets counts against Telegram's sending limits."""
+    return ctx.tr._("Thank you! Your consent has been recorded.") + "\n\n" + ctx.tr._(
+        "First, three optional questions about you. They help us understand who takes part; "
+        "you can skip any of them.")
 
 
 def advance(ctx: Context) -> None:
@@ -156,6 +160,18 @@ def _prompt_review(ctx: Context) -> tuple[str, Keyboard]:
     return review_prompt(ctx)
 
 
+def _prompt_answer(ctx: Context) -> tuple[str, Keyboard]:
+    from handlers.followups import prompt_answer
+
+    return prompt_answer(ctx)
+
+
+def _prompt_question(ctx: Context) -> tuple[str, Keyboard]:
+    from handlers.followups import prompt_question
+
+    return prompt_question(ctx)
+
+
 PROMPTS: dict[str, Callable[[Context], tuple[str, Keyboard]]] = {
     "profile_sector": _prompt_sector,
     "profile_zone": _prompt_zone,
@@ -168,6 +184,8 @@ PROMPTS: dict[str, Callable[[Context], tuple[str, Keyboard]]] = {
     "extras": _prompt_extras,
     "review": _prompt_review,
     "idle": _idle_prompt,
+    "answering": _prompt_answer,
+    "asking": _prompt_question,
 }
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -98,6 +99,7 @@ class Proposal(Base):
     status_reason: Mapped[str | None] = mapped_column(Text, default=None)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class StatusChange(Base):
@@ -138,6 +140,7 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -211,4 +214,7 @@ class GroupMessageLink(Base):
         ForeignKey("participants.id", ondelete="CASCADE"), default=None
     )
     thread_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    purpose: Mapped[str] = mapped_column(String(40), default="card")
+    """``card``, ``answer`` (a citizen's answer), ``ask`` (an /ask question), ``question`` (sent to a
+    citizen, who may reply to it) or ``status:<status>`` (waiting for the reasoned answer)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -49,6 +49,10 @@ class ConversationRepository:
         await self._session.flush()
         return conversation
 
+    async def of_participant(self, participant_id: int) -> Conversation | None:
+        query = select(Conversation).where(Conversation.participant_id == participant_id).limit(1)
+        return (await self._session.execute(query)).scalar_one_or_none()
+
 
 class ProposalRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -71,6 +75,27 @@ class ProposalRepository:
 
     async def count(self) -> int:
         return int((await self._session.execute(select(func.count(Proposal.id)))).scalar_one())
+
+    async def get(self, proposal_id: int) -> Proposal | None:
+        return await self._session.get(Proposal, proposal_id)
+
+    async def by_code(self, code: str) -> Proposal | None:
+        query = select(Proposal).where(Proposal.code == code)
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def by_codes(self, codes: list[str]) -> dict[str, Proposal]:
+        found: dict[str, Proposal] = {}
+        for start in range(0, len(codes), 500):
+            query = select(Proposal).where(Proposal.code.in_(codes[start : start + 500]))
+            found.update({p.code: p for p in (await self._session.execute(query)).scalars()})
+        return found
+
+    def record_status(self, proposal: Proposal, reason: str | None, actor: str) -> None:
+        self._session.add(StatusChange(proposal_id=proposal.id, status=proposal.status, reason=reason, actor=actor))
+
+    async def history(self, proposal_id: int) -> Sequence[StatusChange]:
+        query = select(StatusChange).where(StatusChange.proposal_id == proposal_id).order_by(StatusChange.id)
+        return (await self._session.execute(query)).scalars().all()
 
 
 class UpdateLog:
@@ -122,6 +147,28 @@ class Outbox:
     async def get(self, message_id: int) -> OutboxMessage | None:
         return await self._session.get(OutboxMessage, message_id)
 
+    async def claim(self, message_ids: Sequence[int], now: datetime, until: datetime) -> dict[int, OutboxMessage]:
+        """Take pending messages for sending, except those another sender holds; returns what is ours."""
+        claimed: dict[int, OutboxMessage] = {}
+        for start in range(0, len(message_ids), 500):
+            batch = list(message_ids[start : start + 500])
+            result = await self._session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id.in_(batch),
+                    OutboxMessage.status == "pending",
+                    (OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until < now),
+                )
+                .values(claimed_until=until)
+                .returning(OutboxMessage.id)
+            )
+            ours = list(result.scalars())
+            if ours:
+                rows = await self._session.execute(
+                    select(OutboxMessage).where(OutboxMessage.id.in_(ours)).execution_options(populate_existing=True))
+                claimed.update({row.id: row for row in rows.scalars()})
+        return claimed
+
     async def delivered(self, message_id: int) -> None:
         await self._session.execute(delete(OutboxMessage).where(OutboxMessage.id == message_id))
 
@@ -129,15 +176,30 @@ class Outbox:
         await self._session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id)
-            .values(attempts=OutboxMessage.attempts + 1, due_at=due_at, last_error=error[:500])
+            .values(attempts=OutboxMessage.attempts + 1, due_at=due_at, last_error=error[:500], claimed_until=None)
         )
 
     async def give_up(self, message_id: int, status: str, error: str) -> None:
         await self._session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id)
-            .values(status=status, attempts=OutboxMessage.attempts + 1, last_error=error[:500])
+            .values(status=status, attempts=OutboxMessage.attempts + 1, last_error=error[:500], claimed_until=None)
         )
+
+    async def release(self, message_ids: Sequence[int]) -> None:
+        """Give back claims that were not used (the messages wait behind one that failed)."""
+        await self._session.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_(list(message_ids))).values(claimed_until=None))
+
+    async def release_claims(self) -> None:
+        """Forget every claim: only for a single sending process, at its start (a crash left them)."""
+        await self._session.execute(update(OutboxMessage).values(claimed_until=None))
+
+    async def listing(self, statuses: tuple[str, ...], limit: int = 50) -> Sequence[OutboxMessage]:
+        query = (
+            select(OutboxMessage).where(OutboxMessage.status.in_(statuses)).order_by(OutboxMessage.id).limit(limit)
+        )
+        return (await self._session.execute(query)).scalars().all()
 
     async def counts(self) -> dict[str, int]:
         query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)

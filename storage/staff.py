@@ -51,7 +51,6 @@ class AuditLog:
 
     async def record(self, actor: str, action: str, target: str | None = None, **detail: Any) -> None:
         self._session.add(AuditEntry(actor=actor, action=action, target=target, detail=detail))
-        await self._session.flush()
 
     async def latest(self, limit: int = 100) -> Sequence[AuditEntry]:
         query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)

@@ -16,7 +16,6 @@ class ThreadRepository:
 
     async def add(self, message: ThreadMessage) -> ThreadMessage:
         self._session.add(message)
-        await self._session.flush()
         return message
 
     async def of_proposal(self, proposal_id: int) -> Sequence[ThreadMessage]:

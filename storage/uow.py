@@ -39,6 +39,11 @@ class UnitOfWork:
         self._lock_cm = database.writing()
 
     @property
+    def database(self) -> Database:
+        """For reads that stream on a connection of their own (exports, statistics)."""
+        return self._database
+
+    @property
     def session(self) -> AsyncSession:
         if self._session is None:
             raise RuntimeError("the unit of work is not open")

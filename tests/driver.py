@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from bot.delivery import Delivery
+from bot.pacing import Limits, Pacer
 from handlers.engine import Engine
 from handlers.messages import Incoming, Location, Outgoing
 
@@ -38,14 +40,16 @@ class Citizen:
     next_update_id: Callable[[], int]
     user_id: int = 501
     language_code: str = "es"
-    inbox: list[Outgoing] = field(default_factory=list)
+
+    @property
+    def inbox(self) -> list[Outgoing]:
+        """Everything the bot sent to this citizen's chat, whatever caused it."""
+        return [m for m in self.sender.sent if m.chat_id == self.user_id]
 
     async def _deliver(self, incoming: Incoming) -> list[Outgoing]:
         before = len(self.sender.sent)
         await self.engine.handle(incoming, self.delivery.deliver)
-        new = [m for m in self.sender.sent[before:] if m.chat_id == self.user_id]
-        self.inbox.extend(new)
-        return new
+        return [m for m in self.sender.sent[before:] if m.chat_id == self.user_id]
 
     def incoming(self, **values: Any) -> Incoming:
         base: dict[str, Any] = {"update_id": self.next_update_id(), "channel": "telegram",
@@ -89,5 +93,62 @@ class Citizen:
         return [b.label for row in self.last.buttons for b in row]
 
 
+UNLIMITED = Limits(per_second=1e6, per_chat_per_second=1e6, chat_burst=1000, per_group_per_minute=1e8)
+
+
+def fast_pacer() -> Pacer:
+    return Pacer(UNLIMITED)
+
+
 def fixed_clock(moment: datetime) -> Callable[[], datetime]:
     return lambda: moment
+
+
+@dataclass
+class Moderator:
+    """A staff member in the moderators' group (chat ``group_id``)."""
+
+    engine: Engine
+    delivery: Delivery
+    sender: RecordingSender
+    next_update_id: Callable[[], int]
+    user_id: int = 900
+    group_id: int = -100200
+
+    def group_messages(self) -> list[tuple[int, Outgoing]]:
+        """(message id, message) of everything the bot posted in the group."""
+        return [(i + 1, m) for i, m in enumerate(self.sender.sent) if m.chat_id == self.group_id]
+
+    def find(self, contains: str) -> int:
+        """The id of the latest group message containing ``contains``."""
+        for message_id, message in reversed(self.group_messages()):
+            if contains in message.text:
+                return message_id
+        raise AssertionError(f"no group message contains {contains!r}")
+
+    def _incoming(self, **values: Any) -> Incoming:
+        base: dict[str, Any] = {"update_id": self.next_update_id(), "channel": "telegram",
+                                "chat_id": self.group_id, "user_id": self.user_id, "chat_type": "supergroup",
+                                "message_id": self.next_update_id()}
+        base.update(values)
+        return Incoming(**base)
+
+    async def reply(self, to_message_id: int, text: str) -> list[Outgoing]:
+        before = len(self.sender.sent)
+        await self.engine.handle(self._incoming(content_type="text", text=text, reply_to_message_id=to_message_id),
+                                 self.delivery.deliver)
+        return self.sender.sent[before:]
+
+    async def press(self, data: str) -> list[Outgoing]:
+        before = len(self.sender.sent)
+        await self.engine.handle(self._incoming(content_type="button", button_data=data), self.delivery.deliver)
+        return self.sender.sent[before:]
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:  # noqa: ASYNC109
+    """Wait until ``check()`` holds (a condition on state we cannot subscribe to, like a table)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition still false after {timeout}s")
+        await asyncio.sleep(0.02)

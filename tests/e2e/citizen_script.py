@@ -15,9 +15,7 @@ async def consent(user: FakeUser) -> None:
     await user.press("Español")
     await user.expect("Aviso de privacidad")
     await user.press("Acepto")
-    await user.expect()  # consent recorded
-    await user.expect()  # the optional questions are announced
-    await user.expect()  # sector question
+    await user.expect("¿A qué sector perteneces?")  # thanks, the optional questions, the first of them
 
 
 async def skip_profile(user: FakeUser) -> None:
@@ -42,7 +40,7 @@ async def submit(user: FakeUser) -> str:
     """Press send and return the tracking code from the answer."""
     await user.press("Enviar propuesta")
     answer = await user.expect("código de seguimiento")
-    return next(word.strip(".") for word in answer.text.split() if word[:3].isupper() and "-" in word)
+    return next(word.strip(".") for word in (answer.text or "").split() if word[:3].isupper() and "-" in word)
 
 
 async def full_proposal(user: FakeUser, problem: str = PROBLEM) -> str:

@@ -11,7 +11,7 @@ from handlers.i18n import Catalogs
 from storage.database import Database
 from storage.uow import UnitOfWorkFactory
 from tests.conftest import NOW
-from tests.driver import Citizen, Counter, RecordingSender, fixed_clock
+from tests.driver import Citizen, Counter, RecordingSender, fast_pacer, fixed_clock
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def engine(database: Database, quito: Consultation, catalogs: Catalogs) -> Engin
 @pytest.fixture
 def make_citizen(engine: Engine, database: Database) -> Callable[..., Citizen]:
     sender = RecordingSender()
-    delivery = Delivery(UnitOfWorkFactory(database), sender, "telegram")
+    delivery = Delivery(UnitOfWorkFactory(database), sender, "telegram", pacer=fast_pacer())
     counter = Counter()
 
     def make(user_id: int = 501, language_code: str = "es") -> Citizen:

@@ -17,7 +17,7 @@ from handlers.i18n import Catalogs
 from storage.database import Database
 from storage.models import OutboxMessage, Participant, ProcessedUpdate
 from storage.uow import UnitOfWorkFactory
-from tests.driver import Citizen, Counter, RecordingSender, fixed_clock
+from tests.driver import Citizen, Counter, RecordingSender, fast_pacer, fixed_clock
 from tests.unit.story import consent, conversation_of, count, proposals, reach_review, skip_profile
 
 
@@ -92,7 +92,7 @@ async def test_replies_wait_in_the_outbox_until_sent(citizen: Citizen, database:
     await engine.handle(citizen.incoming(content_type="button", button_data="sector:skip"))  # no delivery
     assert await count(database, OutboxMessage) == 1
     sender = RecordingSender()
-    await Delivery(UnitOfWorkFactory(database), sender, "telegram").drain_once()
+    await Delivery(UnitOfWorkFactory(database), sender, "telegram", pacer=fast_pacer()).drain_once()
     assert ["Where do you live?" in m.text for m in sender.sent] == [True]
     assert await count(database, OutboxMessage) == 0
 
@@ -111,7 +111,8 @@ async def test_a_closed_consultation_says_so_and_stores_nothing(
     cuenca = load_consultation("cuenca-2022")
     engine = Engine(UnitOfWorkFactory(database), cuenca, catalogs, fixed_clock(moment))
     sender = RecordingSender()
-    citizen = Citizen(engine, Delivery(UnitOfWorkFactory(database), sender, "telegram"), sender, Counter())
+    delivery = Delivery(UnitOfWorkFactory(database), sender, "telegram", pacer=fast_pacer())
+    citizen = Citizen(engine, delivery, sender, Counter())
     await citizen.send("/start")
     await citizen.press_data("lang:en")
     assert expected in citizen.last.text

@@ -1,8 +1,8 @@
-"""staff, audit log and moderation threads
+"""staff, audit log, moderation threads, hidden proposals, outbox claims
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-21 06:25:23.252196
+Create Date: 2026-11-21 06:30:44.380563
 """
 from __future__ import annotations
 
@@ -48,6 +48,7 @@ def upgrade() -> None:
     sa.Column('proposal_id', sa.Integer(), nullable=True),
     sa.Column('participant_id', sa.Integer(), nullable=True),
     sa.Column('thread_id', sa.BigInteger(), nullable=True),
+    sa.Column('purpose', sa.String(length=40), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['participant_id'], ['participants.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['proposal_id'], ['proposals.id'], ondelete='CASCADE'),
@@ -68,10 +69,22 @@ def upgrade() -> None:
     with op.batch_alter_table('thread_messages', schema=None) as batch_op:
         batch_op.create_index('ix_thread_messages_proposal', ['proposal_id'], unique=False)
 
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('claimed_until', sa.DateTime(timezone=True), nullable=True))
+
+    with op.batch_alter_table('proposals', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('hidden', sa.Boolean(), server_default=sa.false(), nullable=False))
+
 
 
 
 def downgrade() -> None:
+
+    with op.batch_alter_table('proposals', schema=None) as batch_op:
+        batch_op.drop_column('hidden')
+
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_column('claimed_until')
 
     with op.batch_alter_table('thread_messages', schema=None) as batch_op:
         batch_op.drop_index('ix_thread_messages_proposal')
