@@ -36,7 +36,7 @@ from aiohttp import web
 
 from bot.app import App
 from bot.polling import BatchPoller
-from bot.sending import BadMessage, RetryAfter, Temporary, Unreachable
+from bot.sending import BadMessage, RetryAfter, Sent, Temporary, Unreachable
 from bot.telegram_updates import ALLOWED_UPDATES, CHANNEL, incoming_from_update
 from handlers.commands import command_menu
 from handlers.messages import Outgoing
@@ -47,8 +47,9 @@ log = logging.getLogger(__name__)
 class AiogramSender:
     def __init__(self, bot: Bot) -> None:
         self._bot = bot
+        self.forums: set[int] = set()
 
-    async def send(self, message: Outgoing) -> int | None:
+    async def send(self, message: Outgoing) -> Sent | None:
         try:
             return await self._send(message)
         except TelegramRetryAfter as error:
@@ -59,23 +60,24 @@ class AiogramSender:
             if "chat not found" in error.message.lower():
                 raise Unreachable(error.message) from error
             if "message is not modified" in error.message.lower():
-                return message.edit_message_id
+                return Sent(message.edit_message_id) if message.edit_message_id is not None else None
             raise BadMessage(error.message) from error
         except TelegramNotFound as error:
             raise BadMessage(error.message) from error
         except (TelegramServerError, TelegramNetworkError, TimeoutError) as error:
             raise Temporary(str(error)) from error
 
-    async def _send(self, message: Outgoing) -> int | None:
+    async def _send(self, message: Outgoing) -> Sent | None:
         markup = _markup(message)
-        common: dict[str, Any] = {"reply_markup": markup, "message_thread_id": message.thread_id}
+        thread_id = await self._topic(message)
+        common: dict[str, Any] = {"reply_markup": markup, "message_thread_id": thread_id}
         if message.reply_to_message_id is not None:
             common["reply_parameters"] = ReplyParameters(
                 message_id=message.reply_to_message_id, allow_sending_without_reply=True)
         if message.edit_message_id is not None:
             edited = await self._bot.edit_message_text(
                 text=message.text, chat_id=message.chat_id, message_id=message.edit_message_id, reply_markup=markup)
-            return edited.message_id if isinstance(edited, Message) else message.edit_message_id
+            return Sent(edited.message_id if isinstance(edited, Message) else message.edit_message_id)
         if message.document_path:
             document = FSInputFile(message.document_path, filename=message.document_name)
             sent = await self._bot.send_document(message.chat_id, document, caption=message.text or None, **common)
@@ -84,7 +86,23 @@ class AiogramSender:
             sent = await self._bot.send_photo(message.chat_id, photo, caption=message.text or None, **common)
         else:
             sent = await self._bot.send_message(message.chat_id, message.text, **common)
-        return sent.message_id
+        return Sent(sent.message_id, thread_id)
+
+    async def learn_forum(self, chat_id: int) -> None:
+        """Remember whether ``chat_id`` is a forum (one topic per proposal there)."""
+        try:
+            chat = await self._bot.get_chat(chat_id)
+        except Exception as error:  # a wrong id must not stop the bot: cards go out as plain messages
+            log.warning("cannot read the moderators' chat %s (%s); not using forum topics", chat_id, error)
+            return
+        if getattr(chat, "is_forum", False):
+            self.forums.add(chat_id)
+
+    async def _topic(self, message: Outgoing) -> int | None:
+        if message.topic and message.chat_id in self.forums:
+            topic = await self._bot.create_forum_topic(message.chat_id, name=message.topic[:128])
+            return topic.message_thread_id
+        return message.thread_id
 
 
 def _stop_on_signals(poller: BatchPoller[Update]) -> None:
@@ -114,7 +132,8 @@ class AiogramRunner:
         settings = app.settings
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url), timeout=request_timeout)
         self.bot = Bot(settings.require_token(), session=session)
-        self.delivery = app.delivery(AiogramSender(self.bot), CHANNEL)
+        self.sender = AiogramSender(self.bot)
+        self.delivery = app.delivery(self.sender, CHANNEL)
         self.dispatcher = Dispatcher()
         self.dispatcher.message.register(self._on_message)
         self.dispatcher.callback_query.register(self._on_callback)
@@ -150,6 +169,8 @@ class AiogramRunner:
     async def start(self) -> None:
         """Register commands and start the outbox drainer (it sends what a crash left pending)."""
         await self.register_commands()
+        if self.app.settings.moderators_chat_id is not None:
+            await self.sender.learn_forum(self.app.settings.moderators_chat_id)
         self._drainer = asyncio.create_task(self.delivery.run(), name="outbox-drainer")
 
     async def stop(self) -> None:

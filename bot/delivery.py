@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from bot.pacing import Pacer
-from bot.sending import BadMessage, RetryAfter, Sender, Temporary, Unreachable
+from bot.sending import BadMessage, RetryAfter, Sender, Sent, Temporary, Unreachable
 from handlers.messages import Outgoing
 from storage.models import GroupMessageLink, OutboxMessage
 from storage.uow import UnitOfWork
@@ -79,7 +79,7 @@ class Delivery:
         while True:
             await self._pacer.wait_turn(row.chat_id)
             try:
-                sent_id = await self._sender.send(message)
+                sent = await self._sender.send(message)
             except RetryAfter as wait:
                 if wait.seconds > MAX_INLINE_WAIT:
                     await self._reschedule(row, timedelta(seconds=wait.seconds), str(wait))
@@ -97,14 +97,14 @@ class Delivery:
                 log.error("message %s refused by the channel: %s", row.id, error)
                 await self._finish(row.id, "failed", str(error))
                 return True
-            await self._finish(row.id, None, "", _link(message, sent_id))
+            await self._finish(row.id, None, "", _links(message, sent))
             return True
 
     async def _finish(
-        self, message_id: int, status: str | None, error: str, link: GroupMessageLink | None = None
+        self, message_id: int, status: str | None, error: str, links: list[GroupMessageLink] | None = None
     ) -> None:
         async with self._uow() as uow:
-            if link is not None:
+            for link in links or []:
                 await uow.group_links.add(link)
             if status is None:
                 await uow.outbox.delivered(message_id)
@@ -178,17 +178,21 @@ class Delivery:
                 await asyncio.wait_for(self._wake.wait(), timeout)
 
 
-def _link(message: Outgoing, sent_id: int | None) -> GroupMessageLink | None:
+def _links(message: Outgoing, sent: Sent | None) -> list[GroupMessageLink]:
+    """What later replies to this message refer to. A new forum topic's first message is linked
+    too: a moderator who writes in the topic replies to it (Telegram's way)."""
     link = message.link
-    if link is None or sent_id is None:
-        return None
+    if link is None or sent is None:
+        return []
     proposal_id, participant_id = link.get("proposal_id"), link.get("participant_id")
-    return GroupMessageLink(
-        chat_id=message.chat_id, message_id=sent_id,
+    thread_id = sent.thread_id if sent.thread_id is not None else message.thread_id
+    ids = [sent.message_id] + ([thread_id] if message.topic and thread_id is not None else [])
+    return [GroupMessageLink(
+        chat_id=message.chat_id, message_id=message_id,
         proposal_id=proposal_id if isinstance(proposal_id, int) else None,
         participant_id=participant_id if isinstance(participant_id, int) else None,
-        thread_id=message.thread_id, purpose=str(link.get("purpose", "card")),
-    )
+        thread_id=thread_id, purpose=str(link.get("purpose", "card")),
+    ) for message_id in ids]
 
 
 def _backoff(attempts: int) -> timedelta:

@@ -50,7 +50,7 @@ class BatchPoller(Generic[U]):
                     if self._stop.is_set():
                         return
                     raise
-                except (SendError, OSError, TimeoutError) as error:
+                except Exception as error:  # network, 5xx, 429, or a batch the library cannot decode
                     backoff = self._wait_after(error, backoff)
                     await self._pause(backoff)
                     continue
@@ -77,7 +77,10 @@ class BatchPoller(Generic[U]):
     def _wait_after(self, error: Exception, backoff: float) -> float:
         if isinstance(error, RetryAfter):
             return error.seconds
-        log.warning("getUpdates failed (%s); retrying", error)
+        if not isinstance(error, SendError | OSError | TimeoutError):
+            log.exception("getUpdates gave an answer that could not be used; retrying", exc_info=error)
+        else:
+            log.warning("getUpdates failed (%s); retrying", error)
         return min(max(backoff * 2, 0.5), self._max_backoff)
 
     async def _pause(self, seconds: float) -> None:

@@ -42,7 +42,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.app import App
 from bot.polling import BatchPoller
-from bot.sending import BadMessage, RetryAfter, Temporary, Unreachable
+from bot.sending import BadMessage, RetryAfter, Sent, Temporary, Unreachable
 from bot.settings import Settings
 from bot.telegram_updates import ALLOWED_UPDATES, CHANNEL, incoming_from_update
 from handlers.commands import command_menu
@@ -57,8 +57,9 @@ PtbApplication = Application[Any, Any, Any, Any, Any, Any]
 class PtbSender:
     def __init__(self, bot: Bot) -> None:
         self._bot = bot
+        self.forums: set[int] = set()
 
-    async def send(self, message: Outgoing) -> int | None:
+    async def send(self, message: Outgoing) -> Sent | None:
         try:
             return await self._send(message)
         except tg.RetryAfter as error:
@@ -69,7 +70,7 @@ class PtbSender:
             if "chat not found" in error.message.lower():
                 raise Unreachable(error.message) from error
             if "message is not modified" in error.message.lower():
-                return message.edit_message_id
+                return Sent(message.edit_message_id) if message.edit_message_id is not None else None
             raise BadMessage(error.message) from error
         except tg.InvalidToken as error:  # 401 (a wrong token) or 404, as aiogram tells them apart
             if "unauthorized" in error.message.lower():
@@ -78,13 +79,14 @@ class PtbSender:
         except (tg.NetworkError, TimeoutError) as error:  # TimedOut, 5xx, connection errors
             raise Temporary(str(error)) from error
 
-    async def _send(self, message: Outgoing) -> int | None:
+    async def _send(self, message: Outgoing) -> Sent | None:
         markup = _markup(message)
         if message.edit_message_id is not None:
             edited = await self._bot.edit_message_text(
                 text=message.text, chat_id=message.chat_id, message_id=message.edit_message_id, reply_markup=markup)
-            return edited.message_id if isinstance(edited, Message) else message.edit_message_id
-        common: dict[str, Any] = {"reply_markup": markup, "message_thread_id": message.thread_id}
+            return Sent(edited.message_id if isinstance(edited, Message) else message.edit_message_id)
+        thread_id = await self._topic(message)
+        common: dict[str, Any] = {"reply_markup": markup, "message_thread_id": thread_id}
         if message.reply_to_message_id is not None:
             common["reply_parameters"] = ReplyParameters(
                 message_id=message.reply_to_message_id, allow_sending_without_reply=True)
@@ -100,7 +102,23 @@ class PtbSender:
             sent = await self._bot.send_photo(message.chat_id, photo, filename=path.name, caption=caption, **common)
         else:
             sent = await self._bot.send_message(message.chat_id, message.text, **common)
-        return sent.message_id
+        return Sent(sent.message_id, thread_id)
+
+    async def learn_forum(self, chat_id: int) -> None:
+        """Remember whether ``chat_id`` is a forum (one topic per proposal there)."""
+        try:
+            chat = await self._bot.get_chat(chat_id)
+        except Exception as error:  # a wrong id must not stop the bot: cards go out as plain messages
+            log.warning("cannot read the moderators' chat %s (%s); not using forum topics", chat_id, error)
+            return
+        if getattr(chat, "is_forum", False):
+            self.forums.add(chat_id)
+
+    async def _topic(self, message: Outgoing) -> int | None:
+        if message.topic and message.chat_id in self.forums:
+            topic = await self._bot.create_forum_topic(message.chat_id, name=message.topic[:128])
+            return topic.message_thread_id
+        return message.thread_id
 
 
 def retry_seconds(error: tg.RetryAfter) -> float:
@@ -151,7 +169,8 @@ class PtbRunner:
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
         self.bot: Bot = self.application.bot
-        self.delivery = app.delivery(PtbSender(self.bot), CHANNEL)
+        self.sender = PtbSender(self.bot)
+        self.delivery = app.delivery(self.sender, CHANNEL)
         self._poller: BatchPoller[Update] = BatchPoller(self._get_updates, lambda u: u.update_id, self._feed)
         self._drainer: asyncio.Task[None] | None = None
         self._answers: set[asyncio.Task[None]] = set()
@@ -193,6 +212,8 @@ class PtbRunner:
         """Initialise the bot (getMe), register commands and start the outbox drainer."""
         await self.application.initialize()
         await self.register_commands()
+        if self.app.settings.moderators_chat_id is not None:
+            await self.sender.learn_forum(self.app.settings.moderators_chat_id)
         self._drainer = asyncio.create_task(self.delivery.run(), name="outbox-drainer")
 
     async def stop(self) -> None:

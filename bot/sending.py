@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from handlers.messages import Outgoing
@@ -31,7 +32,15 @@ class Temporary(SendError):
     """Network error, timeout or server error: try again later."""
 
 
+@dataclass(frozen=True)
+class Sent:
+    """What the channel says about a message it accepted."""
+
+    message_id: int
+    thread_id: int | None = None  # the forum topic it went to
+
+
 class Sender(Protocol):
-    async def send(self, message: Outgoing) -> int | None:
-        """Send ``message``; return the id the channel gave the sent message, when it has one."""
+    async def send(self, message: Outgoing) -> Sent | None:
+        """Send ``message``; return its ids when the channel gives them."""
         ...

@@ -39,6 +39,7 @@ def _from_callback(update_id: int, query: Mapping[str, Any]) -> Incoming:
         language_code=str(sender.get("language_code") or ""),
         message_id=message.get("message_id"),
         chat_type=str(chat.get("type", "private")),
+        thread_id=message.get("message_thread_id") if message.get("is_topic_message") else None,
     )
 
 
@@ -60,6 +61,7 @@ def _from_message(update_id: int, message: Mapping[str, Any]) -> Incoming:
         reply_to_message_id=reply.get("message_id"),
         message_id=message.get("message_id"),
         chat_type=str(chat.get("type", "private")),
+        thread_id=message.get("message_thread_id") if message.get("is_topic_message") else None,
     )
 
 

@@ -14,6 +14,7 @@ from functools import partial
 from typing import TextIO
 
 from bot.app import App
+from bot.sending import Sent
 from handlers.messages import Button, Incoming, Location, Outgoing
 
 CHANNEL = "terminal"
@@ -24,7 +25,7 @@ class TerminalSender:
         self._out = out
         self._remember = remember
 
-    async def send(self, message: Outgoing) -> int | None:
+    async def send(self, message: Outgoing) -> Sent | None:
         self._out.write(f"\n{message.text}\n")
         flat = [button for row in message.buttons for button in row]
         for number, button in enumerate(flat, start=1):

@@ -43,6 +43,8 @@ class Incoming:
     reply_to_message_id: int | None = None
     message_id: int | None = None
     chat_type: str = "private"
+    thread_id: int | None = None
+    """The forum topic the message was written in."""
 
     @property
     def command(self) -> str:
@@ -79,6 +81,8 @@ class Outgoing:
     thread_id: int | None = None
     link: dict[str, int | str] | None = None
     """After sending, remember the sent message as referring to these ids (e.g. a proposal's card)."""
+    topic: str | None = None
+    """In a forum group, open a topic with this name and send the message there (one per proposal)."""
 
     def __post_init__(self) -> None:
         limit = MAX_CAPTION_CHARS if (self.document_path or self.photo_path) else MAX_TEXT_CHARS

@@ -40,7 +40,7 @@ def actor(member: StaffMember) -> str:
 def reply_in_group(ctx: Context, text: str, *, link: dict[str, int | str] | None = None,
                    buttons: tuple[tuple[Button, ...], ...] = ()) -> None:
     ctx.send_to(Outgoing(chat_id=ctx.incoming.chat_id, text=text, buttons=buttons, link=link,
-                         reply_to_message_id=ctx.incoming.message_id))
+                         reply_to_message_id=ctx.incoming.message_id, thread_id=ctx.incoming.thread_id))
 
 
 async def on_reply(ctx: Context, member: StaffMember) -> None:

@@ -39,8 +39,9 @@ def card(ctx: Context, proposal: Proposal) -> Outgoing | None:
          Button(tr._("Change status"), f"mod:status:{proposal.id}")),
         (Button(tr._("Hide"), f"mod:hide:{proposal.id}"),),
     )
+    topic = f"{proposal.code} · {axis.label(language) if axis else proposal.axis_id}"[:128]
     return Outgoing(chat_id=ctx.moderators_chat_id, text="\n\n".join(lines)[:4096], buttons=buttons,
-                    link={"proposal_id": proposal.id, "purpose": "card"})
+                    link={"proposal_id": proposal.id, "purpose": "card"}, topic=topic)
 
 
 async def author_conversation(ctx: Context, participant_id: int | None) -> Conversation | None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.delivery import Delivery
 from bot.pacing import Limits, Pacer
+from bot.sending import Sent
 from handlers.engine import Engine
 from handlers.messages import Incoming, Location, Outgoing
 
@@ -18,9 +19,9 @@ from handlers.messages import Incoming, Location, Outgoing
 class RecordingSender:
     sent: list[Outgoing] = field(default_factory=list)
 
-    async def send(self, message: Outgoing) -> int | None:
+    async def send(self, message: Outgoing) -> Sent | None:
         self.sent.append(message)
-        return len(self.sent)
+        return Sent(len(self.sent), message.thread_id)
 
 
 class Counter:

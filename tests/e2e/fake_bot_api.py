@@ -656,6 +656,17 @@ def _render(text: str, parse_mode: str | None) -> str:
     return text
 
 
+def _thread_fields(chat: FakeChat, params: Params) -> JsonDict:
+    """``message_thread_id`` of a message sent into a forum topic."""
+    thread = params.get("message_thread_id")
+    if thread in (None, "") or not isinstance(chat, FakeGroup) or not chat.forum:
+        return {}
+    thread_id = int(thread)
+    if thread_id not in chat.topics:
+        raise _bad_request("message thread not found")
+    return {"message_thread_id": thread_id, "is_topic_message": True}
+
+
 def _message_text(params: Params) -> str:
     raw = _opt_str(params, "text")
     if not raw or not raw.strip():
@@ -1137,19 +1148,41 @@ class FakeUser(FakeChat):
 class FakeGroup(FakeChat):
     """A group chat (e.g. moderators); people speak in it with ``send(from_user, ...)``."""
 
-    def __init__(self, fake: FakeBotApi, chat_id: int, title: str, chat_type: str) -> None:
+    def __init__(self, fake: FakeBotApi, chat_id: int, title: str, chat_type: str, forum: bool = False) -> None:
         super().__init__(fake, chat_id)
         self.title = title
         self.chat_type = chat_type
+        self.forum = forum
+        self.topics: dict[int, str] = {}  # message_thread_id -> name
 
     def describe(self) -> str:
         return f"group {self.chat_id} ({self.title})"
 
     def chat_json(self) -> JsonDict:
-        return {"id": self.chat_id, "type": self.chat_type, "title": self.title}
+        chat: JsonDict = {"id": self.chat_id, "type": self.chat_type, "title": self.title}
+        if self.forum:
+            chat["is_forum"] = True
+        return chat
 
-    async def send(self, from_user: FakeUser, text: str, reply_to_message_id: int | None = None) -> int:
-        return await self._fake.enqueue_message(self, from_user, _text_fields(text), reply_to_message_id)
+    async def send(
+        self, from_user: FakeUser, text: str, reply_to_message_id: int | None = None, *, thread_id: int | None = None
+    ) -> int:
+        """Say something in the group; with ``thread_id``, inside that forum topic (as a reply to the
+        topic's first message unless it replies to another one, as Telegram does)."""
+        fields = _text_fields(text)
+        if thread_id is not None:
+            fields = {**fields, "message_thread_id": thread_id, "is_topic_message": True}
+            reply_to_message_id = reply_to_message_id or thread_id
+        return await self._fake.enqueue_message(self, from_user, fields, reply_to_message_id)
+
+    def open_topic(self, name: str) -> int:
+        """A forum topic: its id is the id of the service message that opens it."""
+        thread_id = self.next_message_id()
+        self.topics[thread_id] = name
+        self.messages[thread_id] = {"message_id": thread_id, "chat": self.chat_json(), "date": _now(),
+                                    "message_thread_id": thread_id,
+                                    "forum_topic_created": {"name": name, "icon_color": 7322096}}
+        return thread_id
 
     async def press(self, from_user: FakeUser, label: str, *, message_id: int | None = None) -> int:
         return await self._press(from_user, label, message_id)
@@ -1292,11 +1325,11 @@ class FakeBotApi:
         self._chats[user_id] = person
         return person
 
-    def group(self, chat_id: int, title: str, *, chat_type: str = "supergroup") -> FakeGroup:
+    def group(self, chat_id: int, title: str, *, chat_type: str = "supergroup", forum: bool = False) -> FakeGroup:
         known = self._chats.get(chat_id)
         if isinstance(known, FakeGroup):
             return known
-        group = FakeGroup(self, chat_id, title, chat_type)
+        group = FakeGroup(self, chat_id, title, chat_type, forum)
         self._chats[chat_id] = group
         return group
 
@@ -1577,6 +1610,8 @@ class FakeBotApi:
     def _method_table(self) -> dict[str, tuple[str, Handler]]:
         handlers: dict[str, Handler] = {
             "getMe": self._get_me,
+            "getChat": self._get_chat,
+            "createForumTopic": self._create_forum_topic,
             "getUpdates": self._get_updates,
             "setWebhook": self._set_webhook,
             "deleteWebhook": self._delete_webhook,
@@ -1664,6 +1699,23 @@ class FakeBotApi:
         return message
 
     # ----------------------------------------------------------------- methods: bot
+
+    async def _get_chat(self, params: Params) -> JsonDict:
+        """A ChatFullInfo: the chat plus the fields Telegram always sends with it."""
+        gifts = {"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False, "premium_subscription": False,
+                 "gifts_from_channels": False}
+        return {**self._target_chat(params).chat_json(), "accent_color_id": 0, "max_reaction_count": 11,
+                "accepted_gift_types": gifts}
+
+    async def _create_forum_topic(self, params: Params) -> JsonDict:
+        chat = self._target_chat(params)
+        if not isinstance(chat, FakeGroup) or not chat.forum:
+            raise _bad_request("the chat is not a forum")
+        name = str(params.get("name") or "")
+        if not 1 <= len(name) <= 128:
+            raise _bad_request("TOPIC_NAME_INVALID")
+        self._admit(chat)
+        return {"message_thread_id": chat.open_topic(name), "name": name, "icon_color": 7322096}
 
     async def _get_me(self, params: Params) -> JsonDict:
         return {
@@ -1839,7 +1891,7 @@ class FakeBotApi:
         markup = _normalize_markup(params.get("reply_markup"))
         reply = self._reply_target(chat, params)
         self._admit(chat)
-        return await self._send(chat, {"text": text}, markup, reply, "message")
+        return await self._send(chat, {"text": text, **_thread_fields(chat, params)}, markup, reply, "message")
 
     async def _send_document(self, params: Params) -> JsonDict:
         chat = self._target_chat(params)

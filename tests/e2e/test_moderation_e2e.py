@@ -134,3 +134,29 @@ async def test_bulk_answers_from_a_csv_reach_every_author(
 
 
 Wait = Callable[[], Awaitable[None]]
+
+
+async def test_in_a_forum_group_each_proposal_gets_its_own_topic(
+    fake: FakeBotApi, start_bot: StartBot, framework: str
+) -> None:
+    group = fake.group(GROUP, "Moderación (foro)", forum=True)
+    bot = await start_bot(framework, **MODERATION)
+    await add_staff(bot.app.database, 900)
+    mara, ana = fake.user(900, "Mara"), fake.user(1001, "Ana")
+    await full_proposal(ana)
+
+    card = await group.expect("Nueva propuesta UIO-0001")
+    [(topic_id, name)] = group.topics.items()
+    assert name == "UIO-0001 · Movilidad Sostenible"
+    assert card.raw.get("message_thread_id") == topic_id
+
+    await group.send(mara, "¿Hay un reporte previo?", thread_id=topic_id)  # written in the topic, no reply
+    question = await ana.expect("Pregunta del equipo sobre tu propuesta UIO-0001")
+    confirmation = await group.expect("Pregunta enviada")
+    assert confirmation.raw.get("message_thread_id") == topic_id
+    await ana.send("Sí, al 1800-BUS en 2024.", reply_to_message_id=question.message_id)
+    answer = await group.expect("Respuesta del autor de UIO-0001")
+    assert answer.raw.get("message_thread_id") == topic_id, "the answer lands in the proposal's topic"
+    await group.press(mara, "Cambiar estado", message_id=card.message_id)
+    choices = await group.expect("Nuevo estado para UIO-0001")
+    assert choices.raw.get("message_thread_id") == topic_id, "status choices stay in the topic"
