@@ -35,6 +35,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.app import App
+from bot.forums import ForumTopics
 from bot.polling import BatchPoller
 from bot.sending import BadMessage, RetryAfter, Sent, Temporary, Unreachable
 from bot.telegram_updates import ALLOWED_UPDATES, CHANNEL, incoming_from_update
@@ -47,7 +48,7 @@ log = logging.getLogger(__name__)
 class AiogramSender:
     def __init__(self, bot: Bot) -> None:
         self._bot = bot
-        self.forums: set[int] = set()
+        self.topics = ForumTopics(bot)
 
     async def send(self, message: Outgoing) -> Sent | None:
         try:
@@ -69,7 +70,7 @@ class AiogramSender:
 
     async def _send(self, message: Outgoing) -> Sent | None:
         markup = _markup(message)
-        thread_id = await self._topic(message)
+        thread_id = await self.topics.thread_for(message)
         common: dict[str, Any] = {"reply_markup": markup, "message_thread_id": thread_id}
         if message.reply_to_message_id is not None:
             common["reply_parameters"] = ReplyParameters(
@@ -87,22 +88,6 @@ class AiogramSender:
         else:
             sent = await self._bot.send_message(message.chat_id, message.text, **common)
         return Sent(sent.message_id, thread_id)
-
-    async def learn_forum(self, chat_id: int) -> None:
-        """Remember whether ``chat_id`` is a forum (one topic per proposal there)."""
-        try:
-            chat = await self._bot.get_chat(chat_id)
-        except Exception as error:  # a wrong id must not stop the bot: cards go out as plain messages
-            log.warning("cannot read the moderators' chat %s (%s); not using forum topics", chat_id, error)
-            return
-        if getattr(chat, "is_forum", False):
-            self.forums.add(chat_id)
-
-    async def _topic(self, message: Outgoing) -> int | None:
-        if message.topic and message.chat_id in self.forums:
-            topic = await self._bot.create_forum_topic(message.chat_id, name=message.topic[:128])
-            return topic.message_thread_id
-        return message.thread_id
 
 
 def _stop_on_signals(poller: BatchPoller[Update]) -> None:
@@ -170,7 +155,7 @@ class AiogramRunner:
         """Register commands and start the outbox drainer (it sends what a crash left pending)."""
         await self.register_commands()
         if self.app.settings.moderators_chat_id is not None:
-            await self.sender.learn_forum(self.app.settings.moderators_chat_id)
+            await self.sender.topics.learn(self.app.settings.moderators_chat_id)
         self._drainer = asyncio.create_task(self.delivery.run(), name="outbox-drainer")
 
     async def stop(self) -> None:

@@ -41,6 +41,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.app import App
+from bot.forums import ForumTopics
 from bot.polling import BatchPoller
 from bot.sending import BadMessage, RetryAfter, Sent, Temporary, Unreachable
 from bot.settings import Settings
@@ -57,7 +58,7 @@ PtbApplication = Application[Any, Any, Any, Any, Any, Any]
 class PtbSender:
     def __init__(self, bot: Bot) -> None:
         self._bot = bot
-        self.forums: set[int] = set()
+        self.topics = ForumTopics(bot)
 
     async def send(self, message: Outgoing) -> Sent | None:
         try:
@@ -85,7 +86,7 @@ class PtbSender:
             edited = await self._bot.edit_message_text(
                 text=message.text, chat_id=message.chat_id, message_id=message.edit_message_id, reply_markup=markup)
             return Sent(edited.message_id if isinstance(edited, Message) else message.edit_message_id)
-        thread_id = await self._topic(message)
+        thread_id = await self.topics.thread_for(message)
         common: dict[str, Any] = {"reply_markup": markup, "message_thread_id": thread_id}
         if message.reply_to_message_id is not None:
             common["reply_parameters"] = ReplyParameters(
@@ -103,22 +104,6 @@ class PtbSender:
         else:
             sent = await self._bot.send_message(message.chat_id, message.text, **common)
         return Sent(sent.message_id, thread_id)
-
-    async def learn_forum(self, chat_id: int) -> None:
-        """Remember whether ``chat_id`` is a forum (one topic per proposal there)."""
-        try:
-            chat = await self._bot.get_chat(chat_id)
-        except Exception as error:  # a wrong id must not stop the bot: cards go out as plain messages
-            log.warning("cannot read the moderators' chat %s (%s); not using forum topics", chat_id, error)
-            return
-        if getattr(chat, "is_forum", False):
-            self.forums.add(chat_id)
-
-    async def _topic(self, message: Outgoing) -> int | None:
-        if message.topic and message.chat_id in self.forums:
-            topic = await self._bot.create_forum_topic(message.chat_id, name=message.topic[:128])
-            return topic.message_thread_id
-        return message.thread_id
 
 
 def retry_seconds(error: tg.RetryAfter) -> float:
@@ -213,7 +198,7 @@ class PtbRunner:
         await self.application.initialize()
         await self.register_commands()
         if self.app.settings.moderators_chat_id is not None:
-            await self.sender.learn_forum(self.app.settings.moderators_chat_id)
+            await self.sender.topics.learn(self.app.settings.moderators_chat_id)
         self._drainer = asyncio.create_task(self.delivery.run(), name="outbox-drainer")
 
     async def stop(self) -> None:

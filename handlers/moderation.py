@@ -150,12 +150,13 @@ async def apply_status(ctx: Context, member: StaffMember, proposal: Proposal, ch
     try:
         notices = await change_status(ctx.uow, ctx.catalogs, proposal, change, ctx.now, ctx.consultation.timezone)
     except StatusRefused as refused:
-        reply_in_group(ctx, ctx.tr._("The status was not changed: {reason}").format(reason=str(refused)))
+        reply_in_group(ctx, ctx.tr._("The status was not changed: {reason}").format(reason=refused.explain(ctx.tr)))
         return
     for notice in notices:
         ctx.send_to(notice)
-    reply_in_group(ctx, ctx.tr._("{code} is now: {status}. The author was notified.").format(
-        code=proposal.code, status=ctx.tr._(STATUSES[proposal.status])))
+    done = (ctx.tr._("{code} is now: {status}. The author was notified.") if notices
+            else ctx.tr._("{code} is now: {status}. The author can no longer be reached."))
+    reply_in_group(ctx, done.format(code=proposal.code, status=ctx.tr._(STATUSES[proposal.status])))
 
 
 async def toggle_hidden(ctx: Context, member: StaffMember, proposal: Proposal) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from handlers.choices import STATUSES
-from handlers.i18n import Catalogs
+from handlers.i18n import N_, Catalogs, Translator
 from handlers.messages import Outgoing
 from storage.models import Proposal, ThreadMessage
 from storage.uow import UnitOfWork
@@ -21,7 +21,17 @@ MAX_ANSWER = 3000
 
 
 class StatusRefused(Exception):
-    """The change cannot be made; the message says why, in plain English (for staff)."""
+    """The change cannot be made. ``str()`` says why in English (the CLI); ``explain(tr)`` in a language."""
+
+    def __init__(self, message: str, **values: str | int) -> None:
+        super().__init__(message.format(**values))
+        self.message, self.values = message, values
+
+    def explain(self, tr: Translator) -> str:
+        values = dict(self.values)
+        if isinstance(values.get("status"), str) and values["status"] in STATUSES.values():
+            values["status"] = tr._(str(values["status"]))  # a status label, shown in the reader's language
+        return tr._(self.message).format(**values)
 
 
 @dataclass(frozen=True)
@@ -33,13 +43,15 @@ class Change:
 
 def check(proposal: Proposal, change: Change) -> None:
     if change.status not in STATUSES:
-        raise StatusRefused(f"unknown status {change.status!r}; statuses are {', '.join(STATUSES)}")
+        raise StatusRefused(N_("unknown status {status}; statuses are {known}"), status=change.status,
+                            known=", ".join(STATUSES))
     if proposal.status == "withdrawn" and change.actor != "citizen":
-        raise StatusRefused(f"{proposal.code} was withdrawn by its author")
+        raise StatusRefused(N_("{code} was withdrawn by its author"), code=proposal.code)
     if change.status in NEEDS_ANSWER and not change.answer.strip():
-        raise StatusRefused(f"{STATUSES[change.status]} needs a reasoned answer for the author")
+        raise StatusRefused(N_("{status} needs a reasoned answer for the author"), status=STATUSES[change.status])
     if len(change.answer) > MAX_ANSWER:
-        raise StatusRefused(f"the answer is {len(change.answer)} characters; the limit is {MAX_ANSWER}")
+        raise StatusRefused(N_("the answer is {length} characters; the limit is {maximum}"),
+                            length=len(change.answer), maximum=MAX_ANSWER)
 
 
 async def change_status(

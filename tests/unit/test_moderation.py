@@ -210,3 +210,18 @@ async def test_a_citizen_cannot_answer_for_someone_elses_proposal(
     assert "did not understand" in reply.text
     [reply] = await other.press_data("withdraw:1:yes")
     assert "did not understand" in reply.text
+
+
+async def test_a_status_that_needs_a_reason_is_refused_in_the_moderators_language(
+    citizen: Citizen, moderator: Moderator, database: Database
+) -> None:
+    await submitted(citizen)
+    await moderator.press("mod:set:1:not_adopted")
+    prompt = moderator.find("respuesta motivada")
+    [refusal] = await moderator.reply(prompt, "   ")
+    assert "vacío" in refusal.text or "vacío" in refusal.text.lower()
+    await citizen.send("/mine")
+    await citizen.press("Withdraw UIO-0001")
+    await citizen.press("Yes, withdraw it")
+    [refusal] = await moderator.press("mod:set:1:in_review")
+    assert refusal.text == "El estado no cambió: UIO-0001 fue retirada por su autor"
