@@ -34,6 +34,7 @@ from aiogram.types import (
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
+from bot import housekeeping
 from bot.app import App
 from bot.forums import ForumTopics
 from bot.polling import BatchPoller
@@ -123,6 +124,7 @@ class AiogramRunner:
         self.dispatcher.message.register(self._on_message)
         self.dispatcher.callback_query.register(self._on_callback)
         self._drainer: asyncio.Task[None] | None = None
+        self._upkeep: asyncio.Task[None] | None = None
         self._answers: set[asyncio.Task[None]] = set()
         self._poller: BatchPoller[Update] = BatchPoller(self._get_updates, lambda u: u.update_id, self._feed)
 
@@ -157,12 +159,14 @@ class AiogramRunner:
         if self.app.settings.moderators_chat_id is not None:
             await self.sender.topics.learn(self.app.settings.moderators_chat_id)
         self._drainer = asyncio.create_task(self.delivery.run(), name="outbox-drainer")
+        self._upkeep = asyncio.create_task(housekeeping.run(self.app.uow), name="housekeeping")
 
     async def stop(self) -> None:
-        if self._drainer is not None:
-            self._drainer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._drainer
+        for task in (self._drainer, self._upkeep):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await asyncio.gather(*self._answers, return_exceptions=True)
         await self.bot.session.close()
 

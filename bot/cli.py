@@ -100,6 +100,7 @@ APP_COMMANDS: dict[str, Callable[[App, argparse.Namespace], Awaitable[int]]] = {
     "audit": audit_command,
     "answers": cli_moderation.run,
     "outbox": cli_moderation.run,
+    "history": cli_moderation.run,
 }
 
 

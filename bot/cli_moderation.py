@@ -13,6 +13,7 @@ from typing import Any
 from bot.app import App
 from bot.settings import SettingsError
 from handlers.answers_import import ImportReport, import_answers, missing_columns
+from storage.export_history import history_rows, write_history_csv
 from storage.uow import UnitOfWork
 
 
@@ -22,6 +23,8 @@ def add_parsers(commands: Any) -> None:
     importing = actions.add_parser("import", help="apply a code,status,answer CSV (rejected rows are reported)")
     importing.add_argument("file", type=Path)
     importing.add_argument("--actor", default=getpass.getuser(), help="who is importing (for the audit log)")
+    history = commands.add_parser("history", help="export every status change (code, status, reason, actor, when)")
+    history.add_argument("--output", type=Path, help="CSV file to write (default: standard output)")
     outbox = commands.add_parser("outbox", help="messages owed to people: pending, failed, undeliverable")
     outbox.add_argument("--list", action="store_true", help="also list failed and undeliverable messages")
 
@@ -29,7 +32,23 @@ def add_parsers(commands: Any) -> None:
 async def run(app: App, args: argparse.Namespace) -> int:
     if args.command == "answers":
         return await import_file(app, args.file, f"cli:{args.actor}")
+    if args.command == "history":
+        return await export_history(app, args.output)
     return await show_outbox(app, args.list)
+
+
+async def export_history(app: App, output: Path | None) -> int:
+    rows = history_rows(app.database, app.consultation.timezone)
+    if output is None:
+        count = await write_history_csv(rows, sys.stdout)
+    else:
+        with output.open("w", encoding="utf-8-sig", newline="") as handle:
+            count = await write_history_csv(rows, handle)
+    async with UnitOfWork(app.database) as uow:
+        await uow.audit.record(f"cli:{getpass.getuser()}", "export_history", str(output or "stdout"), rows=count)
+        await uow.commit()
+    print(f"cocrea: exported {count} status changes", file=sys.stderr)
+    return 0
 
 
 def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:

@@ -63,9 +63,6 @@ class Delivery:
                 self._wake.set()
                 return
 
-    def wake(self) -> None:
-        self._wake.set()
-
     async def _claim(self, ids: list[int]) -> dict[int, OutboxMessage]:
         """Claim in one transaction, so that no other sender (task or worker) sends the same message."""
         now = self._clock()

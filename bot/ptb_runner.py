@@ -40,6 +40,7 @@ from telegram import error as tg
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
+from bot import housekeeping
 from bot.app import App
 from bot.forums import ForumTopics
 from bot.polling import BatchPoller
@@ -158,6 +159,7 @@ class PtbRunner:
         self.delivery = app.delivery(self.sender, CHANNEL)
         self._poller: BatchPoller[Update] = BatchPoller(self._get_updates, lambda u: u.update_id, self._feed)
         self._drainer: asyncio.Task[None] | None = None
+        self._upkeep: asyncio.Task[None] | None = None
         self._answers: set[asyncio.Task[None]] = set()
 
     async def _feed(self, update: Update) -> None:
@@ -200,12 +202,14 @@ class PtbRunner:
         if self.app.settings.moderators_chat_id is not None:
             await self.sender.topics.learn(self.app.settings.moderators_chat_id)
         self._drainer = asyncio.create_task(self.delivery.run(), name="outbox-drainer")
+        self._upkeep = asyncio.create_task(housekeeping.run(self.app.uow), name="housekeeping")
 
     async def stop(self) -> None:
-        if self._drainer is not None:
-            self._drainer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._drainer
+        for task in (self._drainer, self._upkeep):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await asyncio.gather(*self._answers, return_exceptions=True)
         await self.application.shutdown()  # closes the HTTP connection pools
 

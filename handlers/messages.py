@@ -7,7 +7,7 @@ engine; the engine answers with ``Outgoing`` values that the runner sends.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 MAX_TEXT_CHARS = 4096
@@ -103,10 +103,3 @@ class Outgoing:
 class BotCommand:
     command: str
     description: str
-
-
-@dataclass
-class CommandMenu:
-    """Commands to register with the channel, per language code ('' = default)."""
-
-    by_language: dict[str, list[BotCommand]] = field(default_factory=dict)

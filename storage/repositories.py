@@ -79,10 +79,6 @@ class ProposalRepository:
     async def get(self, proposal_id: int) -> Proposal | None:
         return await self._session.get(Proposal, proposal_id)
 
-    async def by_code(self, code: str) -> Proposal | None:
-        query = select(Proposal).where(Proposal.code == code)
-        return (await self._session.execute(query)).scalar_one_or_none()
-
     async def by_codes(self, codes: list[str]) -> dict[str, Proposal]:
         found: dict[str, Proposal] = {}
         for start in range(0, len(codes), 500):
@@ -93,9 +89,7 @@ class ProposalRepository:
     def record_status(self, proposal: Proposal, reason: str | None, actor: str) -> None:
         self._session.add(StatusChange(proposal_id=proposal.id, status=proposal.status, reason=reason, actor=actor))
 
-    async def history(self, proposal_id: int) -> Sequence[StatusChange]:
-        query = select(StatusChange).where(StatusChange.proposal_id == proposal_id).order_by(StatusChange.id)
-        return (await self._session.execute(query)).scalars().all()
+
 
 
 class UpdateLog:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import GroupMessageLink, ThreadMessage
@@ -18,13 +16,6 @@ class ThreadRepository:
         self._session.add(message)
         return message
 
-    async def of_proposal(self, proposal_id: int) -> Sequence[ThreadMessage]:
-        query = select(ThreadMessage).where(ThreadMessage.proposal_id == proposal_id).order_by(ThreadMessage.id)
-        return (await self._session.execute(query)).scalars().all()
-
-    async def count_of_proposal(self, proposal_id: int) -> int:
-        query = select(func.count()).select_from(ThreadMessage).where(ThreadMessage.proposal_id == proposal_id)
-        return int((await self._session.execute(query)).scalar_one())
 
 
 class GroupLinks:

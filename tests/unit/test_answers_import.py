@@ -101,3 +101,23 @@ async def test_a_file_without_the_columns_is_refused_whole(
     with pytest.raises(SettingsError, match="no column status, answer"):
         await import_file(app, csv_file(tmp_path, "code,estado\nUIO-0001,accepted\n"), "cli:ana")
     assert {p.status for p in await proposals(database)} == {"received"}
+
+
+async def test_the_status_history_is_exported_without_staff_identities(
+    app: App, make_citizen: Callable[..., Citizen], database: Database, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bot.cli_moderation import export_history
+
+    await three_proposals(make_citizen)
+    await import_file(app, csv_file(tmp_path, "code,status,answer\nUIO-0002,in_review,\n"
+                                              "UIO-0002,accepted,Compromiso 4.\n"), "cli:ana")
+    await import_file(app, csv_file(tmp_path, "code,status,answer\nUIO-0002,accepted,Compromiso 4.\n"), "cli:ana")
+    output = tmp_path / "history.csv"
+    assert await export_history(app, output) == 0
+    lines = output.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "code,status,reason,actor,changed_at"
+    rows_of_two = [line for line in lines if line.startswith("UIO-0002,")]
+    assert [row.split(",")[1:4] for row in rows_of_two] == [  # the duplicate row of the first file was refused
+        ["received", "", "citizen"], ["in_review", "", "cli"], ["accepted", "Compromiso 4.", "cli"]]
+    assert "ana" not in output.read_text(encoding="utf-8-sig")
