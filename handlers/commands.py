@@ -10,6 +10,7 @@ from handlers.followups import FOLLOW_UP_STEPS, ask, cancel_follow_up
 from handlers.i18n import N_, Catalogs
 from handlers.messages import BotCommand, Button
 from handlers.onboarding import ask_language, offered_languages, privacy_notice, say_closed
+from handlers.privacy import ask_to_delete, my_data
 from handlers.review import cancel_draft
 from handlers.staff import STAFF_COMMANDS, STAFF_HELP, find_staff
 from handlers.steps import begin_proposal, prompt
@@ -23,6 +24,8 @@ COMMANDS: dict[str, str] = {
     "help": N_("What I can do"),
     "cancel": N_("Discard the current draft"),
     "ask": N_("Ask the team a question"),
+    "mydata": N_("See the data we keep about you"),
+    "delete_me": N_("Delete your data"),
 }
 
 
@@ -133,6 +136,10 @@ async def cancel(ctx: Context) -> None:
     cancel_draft(ctx)
 
 
+async def delete_request(ctx: Context) -> None:
+    ask_to_delete(ctx)
+
+
 HANDLERS: dict[str, Callable[[Context], Awaitable[None]]] = {
     "start": start,
     "new": new,
@@ -142,4 +149,6 @@ HANDLERS: dict[str, Callable[[Context], Awaitable[None]]] = {
     "help": help_,
     "cancel": cancel,
     "ask": ask,
+    "mydata": my_data,
+    "delete_me": delete_request,
 }

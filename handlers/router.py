@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import followups, moderation, onboarding, review, steps
+from handlers import followups, moderation, onboarding, privacy, review, steps
 from handlers.commands import new, run_command
 from handlers.context import Context
 
@@ -17,7 +17,7 @@ BUTTON_STEPS: dict[str, tuple[str, ...]] = {
     "review": ("review",),
 }
 TEXT_STEPS = ("problem", "solution", "contribution")
-FOLLOW_UP_BUTTONS = {"answer": followups.start_answer, "withdraw": followups.withdraw}
+FOLLOW_UP_BUTTONS = {"answer": followups.start_answer, "withdraw": followups.withdraw, "delete": privacy.delete_me}
 
 
 async def route(ctx: Context) -> None:
