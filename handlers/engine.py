@@ -18,15 +18,13 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
-
 from handlers.consultation import Consultation
 from handlers.context import Context
 from handlers.i18n import Catalogs
 from handlers.messages import Incoming, Outgoing
 from handlers.onboarding import guess_language
 from handlers.router import route
+from storage.errors import AlreadyRecorded, Conflict
 from storage.models import Conversation
 from storage.uow import UnitOfWork
 
@@ -93,7 +91,7 @@ class Engine:
         for _ in range(MAX_ATTEMPTS):
             try:
                 return await self._attempt(incoming)
-            except StaleDataError:
+            except Conflict:
                 log.info("conversation of chat %s changed meanwhile; retrying", incoming.chat_id)
             except DuplicateUpdate:
                 return []
@@ -117,7 +115,7 @@ class Engine:
             return False
         try:
             await uow.updates.record(incoming.channel, incoming.update_id)
-        except IntegrityError as exc:
+        except AlreadyRecorded as exc:
             raise DuplicateUpdate from exc
         return True
 

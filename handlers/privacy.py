@@ -6,12 +6,9 @@ proposals stay in the consultation, anonymised: nothing links them to the person
 
 from __future__ import annotations
 
-from sqlalchemy import delete
-
 from handlers.choices import AGE_RANGES, SECTORS, STATUSES
 from handlers.context import Context
 from handlers.messages import Button
-from storage.models import OutboxMessage, Participant, ThreadMessage
 
 
 async def my_data(ctx: Context) -> None:
@@ -57,14 +54,7 @@ async def delete_me(ctx: Context, answer: str) -> bool:
         ctx.say(ctx.tr._("Nothing was deleted."))
         return True
     await ctx.uow.audit.record(participant.pseudonym, "delete_participant", participant.pseudonym)
-    session = ctx.uow.session
-    await session.flush()  # write the audit entry before the session forgets pending objects
-    await session.execute(delete(OutboxMessage).where(
-        OutboxMessage.channel == ctx.incoming.channel, OutboxMessage.chat_id == ctx.incoming.chat_id))
-    await session.execute(delete(ThreadMessage).where(  # /ask questions belong to the person, not a proposal
-        ThreadMessage.participant_id == participant.id, ThreadMessage.proposal_id.is_(None)))
-    await session.execute(delete(Participant).where(Participant.id == participant.id))  # the database cascades
-    session.expunge_all()  # the conversation row is gone: nothing of it may be written back
+    await ctx.uow.participants.erase(participant.id, ctx.incoming.channel, ctx.incoming.chat_id)
     ctx.participant = ctx.conversation = None
     ctx.say(ctx.tr._("Your data has been deleted. Thank you for taking part. If you write again, we will "
                      "ask for your consent first."))

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.errors import AlreadyRecorded
 from storage.models import (
     Conversation,
     Counter,
@@ -17,6 +18,7 @@ from storage.models import (
     ProcessedUpdate,
     Proposal,
     StatusChange,
+    ThreadMessage,
 )
 
 
@@ -34,6 +36,18 @@ class ParticipantRepository:
         self._session.add(participant)
         await self._session.flush()
         return participant
+
+
+    async def erase(self, participant_id: int, channel: str, chat_id: int) -> None:
+        """Delete a person: their participant row (the database cascades to the conversation and unlinks
+        proposals and thread messages), their /ask questions and every message still owed to the chat."""
+        await self._session.flush()  # what was added before (an audit entry) is written first
+        await self._session.execute(delete(ThreadMessage).where(
+            ThreadMessage.participant_id == participant_id, ThreadMessage.proposal_id.is_(None)))
+        await self._session.execute(delete(OutboxMessage).where(
+            OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id))
+        await self._session.execute(delete(Participant).where(Participant.id == participant_id))
+        self._session.expunge_all()  # the conversation row is gone: nothing of it may be written back
 
 
 class ConversationRepository:
@@ -104,7 +118,10 @@ class UpdateLog:
 
     async def record(self, channel: str, update_id: int) -> None:
         self._session.add(ProcessedUpdate(channel=channel, update_id=update_id))
-        await self._session.flush()
+        try:
+            await self._session.flush()
+        except IntegrityError as error:
+            raise AlreadyRecorded(update_id) from error
 
     async def forget_before(self, moment: datetime) -> int:
         result = await self._session.execute(

@@ -5,8 +5,10 @@ from __future__ import annotations
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
 from storage.database import Database
+from storage.errors import Conflict
 from storage.repositories import (
     ConversationRepository,
     Counters,
@@ -80,7 +82,10 @@ class UnitOfWork:
             self._lock_cm = self._database.writing()
 
     async def commit(self) -> None:
-        await self.session.commit()
+        try:
+            await self.session.commit()
+        except StaleDataError as error:
+            raise Conflict(str(error)) from error
 
     async def rollback(self) -> None:
         await self.session.rollback()

@@ -6,10 +6,9 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from storage.database import Database
+from storage.errors import AlreadyRecorded, Conflict
 from storage.models import Conversation, Participant, Proposal
 from storage.uow import UnitOfWork
 
@@ -59,7 +58,7 @@ async def test_a_writer_holding_an_old_version_is_rejected(any_database: Databas
     async with UnitOfWork(any_database) as late_worker:
         late = await late_worker.session.merge(stale, load=False)
         late.step = "pillar"
-        with pytest.raises(StaleDataError):
+        with pytest.raises(Conflict):
             await late_worker.commit()
     async with UnitOfWork(any_database) as check:
         conversation = await check.conversations.find("telegram", 42)
@@ -73,7 +72,7 @@ async def test_an_update_id_is_recorded_once(any_database: Database) -> None:
     async with UnitOfWork(any_database) as uow:
         assert await uow.updates.seen("telegram", 1001)
         assert not await uow.updates.seen("telegram", 1002)
-        with pytest.raises(IntegrityError):
+        with pytest.raises(AlreadyRecorded):
             await uow.updates.record("telegram", 1001)
 
 
