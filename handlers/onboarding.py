@@ -57,9 +57,9 @@ def privacy_notice(ctx: Context) -> str:
             ),
             tr._("Retention: until the action plan has been evaluated; afterwards, proposals are kept anonymised."),
             tr._(
-                "Your rights: you may access, correct and delete your data at any time, and you will be "
-                "answered within 15 days (Ley Orgánica de Protección de Datos Personales). Use /privacy to "
-                "read this notice again."
+                "Your rights (Ley Orgánica de Protección de Datos Personales): see your data with /mydata, "
+                "delete it with /delete_me, and ask for corrections with /ask; requests are answered within "
+                "15 days. Use /privacy to read this notice again."
             ),
         ]
     )
