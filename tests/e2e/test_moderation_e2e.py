@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from bot.cli_moderation import import_file
 from storage.database import Database
@@ -28,9 +29,12 @@ async def moderated(fake: FakeBotApi, start_bot: StartBot, framework: str) -> tu
     return bot, fake.group(GROUP, "Moderación Gobierno Abierto"), fake.user(900, "Mara")
 
 
-def replied_to(message_id: int) -> Callable[[dict[str, object]], bool]:
-    return lambda raw: isinstance(raw.get("reply_to_message"), dict) and (
-        raw["reply_to_message"].get("message_id") == message_id)  # type: ignore[union-attr]
+def replied_to(message_id: int) -> Callable[[dict[str, Any]], bool]:
+    def check(raw: dict[str, Any]) -> bool:
+        target = raw.get("reply_to_message")
+        return isinstance(target, dict) and target.get("message_id") == message_id
+
+    return check
 
 
 async def test_a_follow_up_question_and_its_answer(fake: FakeBotApi, start_bot: StartBot, framework: str) -> None:
@@ -42,13 +46,13 @@ async def test_a_follow_up_question_and_its_answer(fake: FakeBotApi, start_bot: 
 
     await group.send(mara, "¿En qué paradas exactamente?", reply_to_message_id=card.message_id)
     question = await ana.expect("Pregunta del equipo sobre tu propuesta UIO-0001")
-    assert "¿En qué paradas exactamente?" in question.text
+    assert "¿En qué paradas exactamente?" in (question.text or '')
     await group.expect("Pregunta enviada al autor de UIO-0001")
 
     await ana.send("En la Y y en el Labrador.", reply_to_message_id=question.message_id)
     await ana.expect("Gracias")
     answer = await group.expect("Respuesta del autor de UIO-0001")
-    assert "En la Y y en el Labrador." in answer.text
+    assert "En la Y y en el Labrador." in (answer.text or '')
     assert replied_to(card.message_id)(answer.raw), "the answer is threaded under the proposal's card"
 
     await group.press(mara, "Preguntar al autor", message_id=card.message_id)
@@ -73,7 +77,7 @@ async def test_ask_goes_to_the_moderators_and_back(fake: FakeBotApi, start_bot: 
     asked = await group.expect("Pregunta del participante P-")
     await group.send(mara, "En marzo, en el portal municipal.", reply_to_message_id=asked.message_id)
     reply = await ana.expect("Respuesta del equipo a tu pregunta")
-    assert "En marzo" in reply.text
+    assert "En marzo" in (reply.text or '')
 
 
 async def test_status_changes_reach_the_author_with_the_reason(
@@ -92,11 +96,11 @@ async def test_status_changes_reach_the_author_with_the_reason(
             prompt = await group.expect("respuesta motivada")
             await group.send(mara, reason, reply_to_message_id=prompt.message_id)
         notice = await ana.expect(f"Novedades sobre tu propuesta UIO-0001: {status}.")
-        assert reason is None or reason in notice.text
+        assert reason is None or reason in (notice.text or '')
         await group.expect(f"UIO-0001 ahora está: {status}")
     await ana.send("/mine")
     mine = await ana.expect("UIO-0001")
-    assert "Aceptada" in mine.text and "compromiso 3" in mine.text
+    assert "Aceptada" in (mine.text or '') and "compromiso 3" in (mine.text or '')
 
 
 async def test_someone_who_is_not_a_moderator_is_ignored(

@@ -32,7 +32,7 @@ async def answer_everyone(bot: RunningBot, tmp_path: Path, count: int) -> None:
 
 
 def notices(person: FakeUser) -> list[str]:
-    return [m.text for m in person.inbox if NOTICE in m.text]
+    return [m.text for m in person.inbox if m.text and NOTICE in m.text]
 
 
 async def settled(bot: RunningBot, expected: dict[str, int]) -> bool:

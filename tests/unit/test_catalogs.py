@@ -43,11 +43,11 @@ def test_placeholders_are_the_same_in_every_translation(language: str) -> None:
     for message in catalog(language):
         if not message.id:
             continue
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        ids = [str(i) for i in message.id] if isinstance(message.id, tuple | list) else [str(message.id)]
+        strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
         expected = set(PLACEHOLDER.findall(ids[0]))
         for text in strings:
-            assert set(PLACEHOLDER.findall(text)) == expected, f"{language}: {ids[0]!r} -> {text!r}"
+            assert set(PLACEHOLDER.findall(str(text or ""))) == expected, f"{language}: {ids[0]!r} -> {text!r}"
 
 
 @pytest.mark.parametrize("language", COMPLETE)
