@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-import signal
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -34,13 +32,12 @@ from aiogram.types import (
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot import housekeeping
 from bot.app import App
 from bot.forums import ForumTopics
-from bot.polling import BatchPoller
+from bot.runner_base import TelegramRunner
 from bot.sending import BadMessage, RetryAfter, Sent, Temporary, Unreachable
-from bot.telegram_updates import ALLOWED_UPDATES, CHANNEL, incoming_from_update
-from handlers.commands import command_menu
+from bot.telegram_updates import ALLOWED_UPDATES, incoming_from_update
+from handlers.messages import BotCommand as CommandValue
 from handlers.messages import Outgoing
 
 log = logging.getLogger(__name__)
@@ -91,12 +88,6 @@ class AiogramSender:
         return Sent(sent.message_id, thread_id)
 
 
-def _stop_on_signals(poller: BatchPoller[Update]) -> None:
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, lambda: asyncio.ensure_future(poller.stop()))
-
-
 async def _answer(query: CallbackQuery) -> None:
     with contextlib.suppress(Exception):
         await query.answer()  # an expired query is harmless
@@ -110,79 +101,31 @@ def _markup(message: Outgoing) -> InlineKeyboardMarkup | None:
     ])
 
 
-class AiogramRunner:
-    """Long polling by default; webhook mode when COCREA_WEBHOOK_URL is set."""
+class AiogramRunner(TelegramRunner):
+    """The aiogram 3 runner: a Dispatcher with one handler per update kind, nothing else."""
+
+    bot: Bot
 
     def __init__(self, app: App, *, request_timeout: float = 30.0) -> None:
-        self.app = app
         settings = app.settings
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url), timeout=request_timeout)
         self.bot = Bot(settings.require_token(), session=session)
-        self.sender = AiogramSender(self.bot)
-        self.delivery = app.delivery(self.sender, CHANNEL)
+        super().__init__(app, AiogramSender(self.bot))
         self.dispatcher = Dispatcher()
         self.dispatcher.message.register(self._on_message)
         self.dispatcher.callback_query.register(self._on_callback)
-        self._drainer: asyncio.Task[None] | None = None
-        self._upkeep: asyncio.Task[None] | None = None
-        self._answers: set[asyncio.Task[None]] = set()
-        self._poller: BatchPoller[Update] = BatchPoller(self._get_updates, lambda u: u.update_id, self._feed)
 
     async def _on_message(self, message: Message, event_update: Update) -> None:
         await self._handle(event_update)
 
     async def _on_callback(self, query: CallbackQuery, event_update: Update) -> None:
-        # Stop the button's spinner without waiting for it: awaiting here would let the chat's next
-        # update reach the engine first (tests/e2e/test_telegram_errors.py, slow callback answer).
-        answer = asyncio.create_task(_answer(query))
-        self._answers.add(answer)
-        answer.add_done_callback(self._answers.discard)
+        self.answer_later(_answer(query))
         await self._handle(event_update)
 
     async def _handle(self, update: Update) -> None:
         incoming = incoming_from_update(update.model_dump(mode="json", by_alias=True, exclude_none=True))
         if incoming is not None:
             await self.app.engine.handle(incoming, self.delivery.deliver)
-
-    async def register_commands(self) -> None:
-        languages = self.app.catalogs.complete_languages(self.app.consultation.languages)
-        for language, commands in command_menu(self.app.catalogs, languages).items():
-            await self.bot.set_my_commands(
-                [BotCommand(command=c.command, description=c.description) for c in commands],
-                scope=BotCommandScopeDefault(),
-                language_code=language or None,
-            )
-
-    async def start(self) -> None:
-        """Register commands and start the outbox drainer (it sends what a crash left pending)."""
-        await self.register_commands()
-        if self.app.settings.moderators_chat_id is not None:
-            await self.sender.topics.learn(self.app.settings.moderators_chat_id)
-        self._drainer = asyncio.create_task(self.delivery.run(), name="outbox-drainer")
-        self._upkeep = asyncio.create_task(housekeeping.run(self.app.uow), name="housekeeping")
-
-    async def stop(self) -> None:
-        for task in (self._drainer, self._upkeep):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-        await asyncio.gather(*self._answers, return_exceptions=True)
-        await self.bot.session.close()
-
-    async def run_polling(self, *, handle_signals: bool = True) -> None:
-        """Long polling; a batch is confirmed to Telegram only once it is processed (bot/polling.py)."""
-        await self.start()
-        try:
-            await self.bot.delete_webhook(drop_pending_updates=False)
-            if handle_signals:
-                _stop_on_signals(self._poller)
-            await self._poller.run()
-        finally:
-            await self.stop()
-
-    async def stop_polling(self) -> None:
-        await self._poller.stop()
 
     async def _get_updates(self, offset: int | None, wait: int) -> list[Update]:
         try:
@@ -198,6 +141,17 @@ class AiogramRunner:
     async def _feed(self, update: Update) -> None:
         await self.dispatcher.feed_update(self.bot, update)
 
+    async def _set_commands(self, language: str, commands: list[CommandValue]) -> None:
+        await self.bot.set_my_commands(
+            [BotCommand(command=c.command, description=c.description) for c in commands],
+            scope=BotCommandScopeDefault(), language_code=language or None)
+
+    async def _initialise(self) -> None:
+        """aiogram needs nothing before its first call."""
+
+    async def _close(self) -> None:
+        await self.bot.session.close()
+
     def webhook_app(self) -> web.Application:
         settings = self.app.settings
         application = web.Application()
@@ -207,21 +161,3 @@ class AiogramRunner:
         )
         handler.register(application, path=settings.webhook_path)
         return application
-
-    async def run_webhook(self, stop: object | None = None) -> None:
-        settings = self.app.settings
-        await self.start()
-        runner = web.AppRunner(self.webhook_app())
-        await runner.setup()
-        try:
-            site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
-            await site.start()
-            await self.bot.set_webhook(settings.webhook_url, secret_token=settings.webhook_secret,
-                                       allowed_updates=ALLOWED_UPDATES)
-            log.info("webhook listening on %s:%s%s", settings.webhook_host, settings.webhook_port,
-                     settings.webhook_path)
-            await (stop if isinstance(stop, asyncio.Event) else asyncio.Event()).wait()
-        finally:
-            await runner.cleanup()
-            await self.stop()
-

@@ -20,7 +20,6 @@ import contextlib
 import datetime as dt
 import hmac
 import logging
-import signal
 import warnings
 from pathlib import Path
 from typing import Any
@@ -40,14 +39,13 @@ from telegram import error as tg
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
-from bot import housekeeping
 from bot.app import App
 from bot.forums import ForumTopics
-from bot.polling import BatchPoller
+from bot.runner_base import TelegramRunner
 from bot.sending import BadMessage, RetryAfter, Sent, Temporary, Unreachable
 from bot.settings import Settings
-from bot.telegram_updates import ALLOWED_UPDATES, CHANNEL, incoming_from_update
-from handlers.commands import command_menu
+from bot.telegram_updates import ALLOWED_UPDATES, incoming_from_update
+from handlers.messages import BotCommand as CommandValue
 from handlers.messages import Outgoing
 
 log = logging.getLogger(__name__)
@@ -138,29 +136,19 @@ def build_application(settings: Settings, request_timeout: float) -> PtbApplicat
     )
 
 
-def _stop_on_signals(poller: BatchPoller[Update]) -> None:
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, lambda: asyncio.ensure_future(poller.stop()))
+class PtbRunner(TelegramRunner):
+    """The python-telegram-bot 22 runner: one TypeHandler, no ConversationHandler, no persistence."""
 
-
-class PtbRunner:
-    """Long polling by default; webhook mode when COCREA_WEBHOOK_URL is set."""
+    bot: Bot
 
     def __init__(self, app: App, *, request_timeout: float = 30.0) -> None:
         # PTB 22 warns about its own int ``retry_after`` when it builds a RetryAfter; retry_seconds copes with both.
         warnings.filterwarnings("ignore", ".*`retry_after`.*", PTBDeprecationWarning)
-        self.app = app
         self.application = build_application(app.settings, request_timeout)
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
-        self.bot: Bot = self.application.bot
-        self.sender = PtbSender(self.bot)
-        self.delivery = app.delivery(self.sender, CHANNEL)
-        self._poller: BatchPoller[Update] = BatchPoller(self._get_updates, lambda u: u.update_id, self._feed)
-        self._drainer: asyncio.Task[None] | None = None
-        self._upkeep: asyncio.Task[None] | None = None
-        self._answers: set[asyncio.Task[None]] = set()
+        self.bot = self.application.bot
+        super().__init__(app, PtbSender(self.bot))
 
     async def _feed(self, update: Update) -> None:
         """Process one update through the Application (its update processor bounds concurrency)."""
@@ -168,11 +156,7 @@ class PtbRunner:
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.callback_query is not None:
-            # Stop the button's spinner without waiting: the chat's updates must reach the engine
-            # in the order they came, so nothing is awaited before it takes the chat's turn.
-            answer = asyncio.create_task(self._answer(update))
-            self._answers.add(answer)
-            answer.add_done_callback(self._answers.discard)
+            self.answer_later(self._answer(update))
         incoming = incoming_from_update(update.to_dict())
         if incoming is not None:
             await self.app.engine.handle(incoming, self.delivery.deliver)
@@ -186,46 +170,15 @@ class PtbRunner:
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
 
-    async def register_commands(self) -> None:
-        languages = self.app.catalogs.complete_languages(self.app.consultation.languages)
-        for language, commands in command_menu(self.app.catalogs, languages).items():
-            await self.bot.set_my_commands(
-                [BotCommand(c.command, c.description) for c in commands],
-                scope=BotCommandScopeDefault(),
-                language_code=language or None,
-            )
+    async def _set_commands(self, language: str, commands: list[CommandValue]) -> None:
+        await self.bot.set_my_commands([BotCommand(c.command, c.description) for c in commands],
+                                       scope=BotCommandScopeDefault(), language_code=language or None)
 
-    async def start(self) -> None:
-        """Initialise the bot (getMe), register commands and start the outbox drainer."""
-        await self.application.initialize()
-        await self.register_commands()
-        if self.app.settings.moderators_chat_id is not None:
-            await self.sender.topics.learn(self.app.settings.moderators_chat_id)
-        self._drainer = asyncio.create_task(self.delivery.run(), name="outbox-drainer")
-        self._upkeep = asyncio.create_task(housekeeping.run(self.app.uow), name="housekeeping")
+    async def _initialise(self) -> None:
+        await self.application.initialize()  # getMe, HTTP pools
 
-    async def stop(self) -> None:
-        for task in (self._drainer, self._upkeep):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-        await asyncio.gather(*self._answers, return_exceptions=True)
+    async def _close(self) -> None:
         await self.application.shutdown()  # closes the HTTP connection pools
-
-    async def run_polling(self, *, handle_signals: bool = True) -> None:
-        """Long polling; a batch is confirmed to Telegram only once it is processed (bot/polling.py)."""
-        await self.start()
-        try:
-            await self.bot.delete_webhook(drop_pending_updates=False)
-            if handle_signals:
-                _stop_on_signals(self._poller)
-            await self._poller.run()
-        finally:
-            await self.stop()
-
-    async def stop_polling(self) -> None:
-        await self._poller.stop()
 
     async def _get_updates(self, offset: int | None, wait: int) -> list[Update]:
         try:
@@ -254,20 +207,3 @@ class PtbRunner:
             return web.Response(status=400, text="Not an update")
         await self._feed(update)
         return web.Response()  # only now: a crash before this line makes Telegram deliver it again
-
-    async def run_webhook(self, stop: object | None = None) -> None:
-        settings = self.app.settings
-        await self.start()
-        runner = web.AppRunner(self.webhook_app())
-        await runner.setup()
-        try:
-            site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
-            await site.start()
-            await self.bot.set_webhook(settings.webhook_url, secret_token=settings.webhook_secret,
-                                       allowed_updates=ALLOWED_UPDATES)
-            log.info("webhook listening on %s:%s%s", settings.webhook_host, settings.webhook_port,
-                     settings.webhook_path)
-            await (stop if isinstance(stop, asyncio.Event) else asyncio.Event()).wait()
-        finally:
-            await runner.cleanup()
-            await self.stop()
