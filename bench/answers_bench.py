@@ -20,66 +20,37 @@ import contextlib
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import insert
-
 from bot.app import build_app
-from bot.cli_moderation import import_file
-from bot.runners import make_runner
+from bot.cli.moderation import import_file
 from bot.settings import load_settings
-from storage.database import open_database, upgrade
-from storage.models import Conversation, Participant, Proposal
+from bot.telegram.frameworks import make_runner
 from tests.e2e.fake_bot_api import FakeBotApi, FloodLimits
-
-FIRST_CHAT = 500_000
-NOW = datetime(2026, 11, 21, 15, 0, tzinfo=UTC)
-
-
-async def seed(database_url: str, authors: int) -> None:
-    database = open_database(database_url)
-    await upgrade(database)
-    ids = range(1, authors + 1)
-    async with database.engine.begin() as conn:
-        await conn.execute(insert(Participant), [
-            {"id": i, "channel": "telegram", "external_id": str(FIRST_CHAT + i), "pseudonym": f"P-{i:06d}",
-             "language": "es" if i % 3 else "en", "consented_at": NOW, "profile_done": True} for i in ids])
-        await conn.execute(insert(Conversation), [
-            {"id": i, "channel": "telegram", "chat_id": FIRST_CHAT + i, "participant_id": i, "step": "idle",
-             "draft": {}, "language": "es" if i % 3 else "en", "version": 1} for i in ids])
-        await conn.execute(insert(Proposal), [
-            {"id": i, "code": f"UIO-{i:04d}", "consultation": "quito-2024", "participant_id": i,
-             "participant_pseudonym": f"P-{i:06d}", "axis_id": str(i % 6 + 1), "pillar_id": "integrity",
-             "problem": "Problema de prueba suficientemente largo.", "solution": "Solución de prueba bastante larga.",
-             "contribution": "Ayudaría a todos.", "language": "es", "channel": "telegram", "attachments": [],
-             "status": "received", "submitted_at": NOW} for i in ids])
-    await database.dispose()
-
-
-def answers_csv(folder: Path, authors: int) -> Path:
-    path = folder / "answers.csv"
-    rows = (f"UIO-{i:04d},{'accepted' if i % 2 else 'not_adopted'},Respuesta motivada número {i}.\n"
-            for i in range(1, authors + 1))
-    path.write_text("code,status,answer\n" + "".join(rows), encoding="utf-8")
-    return path
+from tests.seed import FIRST_CHAT, answers_csv, many_authors
 
 
 async def run(authors: int, scale: float, framework: str, timeout: float) -> int:  # noqa: ASYNC109
     limit = 30 * scale
     with tempfile.TemporaryDirectory() as folder:
         database_url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
-        await seed(database_url, authors)
-        fake = FakeBotApi(limits=FloodLimits(global_per_second=limit, per_chat_per_second=scale),
-                          record_requests=True)
+        await many_authors(database_url, authors)
+        fake = FakeBotApi(limits=FloodLimits(global_per_second=limit, per_chat_per_second=scale), record_requests=True)
         await fake.start()
         for i in range(1, authors + 1):
             fake.user(FIRST_CHAT + i, f"Autora {i}")
-        settings = load_settings({
-            "COCREA_BOT_TOKEN": fake.token, "COCREA_TELEGRAM_API_URL": fake.base_url,
-            "COCREA_DATABASE_URL": database_url, "COCREA_SEND_PER_SECOND": str(limit),
-            "COCREA_SEND_PER_CHAT_PER_SECOND": str(scale), "COCREA_OUTBOX_POLL_SECONDS": "0.2",
-            "COCREA_LOG_LEVEL": "ERROR"}, env_file=None)
+        settings = load_settings(
+            {
+                "COCREA_BOT_TOKEN": fake.token,
+                "COCREA_TELEGRAM_API_URL": fake.base_url,
+                "COCREA_DATABASE_URL": database_url,
+                "COCREA_SEND_PER_SECOND": str(limit),
+                "COCREA_SEND_PER_CHAT_PER_SECOND": str(scale),
+                "COCREA_OUTBOX_POLL_SECONDS": "0.2",
+                "COCREA_LOG_LEVEL": "ERROR",
+            },
+            env_file=None,
+        )
         app = await build_app(settings)
         runner = make_runner(framework, app)
         task = asyncio.create_task(runner.run_polling(handle_signals=False))
@@ -87,7 +58,7 @@ async def run(authors: int, scale: float, framework: str, timeout: float) -> int
             await fake.wait_for_request("getUpdates", timeout=30)
             started = time.perf_counter()
             with contextlib.redirect_stdout(sys.stderr):
-                await import_file(app, answers_csv(Path(folder), authors), "bench")
+                await import_file(app, answers_csv(Path(folder), authors))
             imported = time.perf_counter()
             await fake.wait_until(lambda: fake.stats.sent_messages >= authors, timeout)
             finished = time.perf_counter()
@@ -104,8 +75,10 @@ async def run(authors: int, scale: float, framework: str, timeout: float) -> int
     rate = fake.stats.sent_messages / sending if sending else 0.0
     print(f"framework {framework}; authors {authors}; limits x{scale:g}: {limit:g}/s in all, {scale:g}/s per chat")
     print(f"import (validate + apply + enqueue {authors} notifications): {imported - started:.2f} s")
-    print(f"delivery: {fake.stats.sent_messages} messages in {sending:.2f} s = {rate:.1f}/s "
-          f"= {100 * rate / limit:.0f}% of the limit")
+    print(
+        f"delivery: {fake.stats.sent_messages} messages in {sending:.2f} s = {rate:.1f}/s "
+        f"= {100 * rate / limit:.0f}% of the limit"
+    )
     print(f"429 answers from the fake: {fake.stats.flood_429}; left in the outbox: {left or 'nothing'}")
     return 0 if fake.stats.sent_messages >= authors else 1
 

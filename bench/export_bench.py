@@ -6,7 +6,9 @@ Run from the repository root::
 
 It fills a SQLite file (schema by the app's migrations, rows by ``executemany`` in large batches;
 one participant per 20 proposals, a moderation thread of 1-3 messages on every tenth proposal,
-texts of realistic length with accents, quotes, newlines and the odd leading ``=``), then runs
+texts of realistic length with accents, quotes, newlines and the odd leading ``=``; with
+``--workshop-share F``, that share of the proposals comes from 20 workshops of 6 tables, without
+participant or profile, so the export joins their origin), then runs
 each export as a child process (``python -m bot export --format F --output FILE``) and reports
 its rows per second, wall time (process start included) and peak memory (the child's maximum
 resident set size, from GNU ``/usr/bin/time``, or ``os.wait4`` without it). The floor is the
@@ -46,16 +48,39 @@ PROPOSALS_PER_PARTICIPANT: Final = 20
 FORMATS: Final = ("csv", "xlsx", "json", "jsonl", "decidim", "public-csv")
 AXES: Final = ("1", "2", "3", "4", "5", "6")
 PILLARS: Final = ("transparency", "participation", "accountability", "integrity")
-ZONES: Final = ("calderon", "eloy-alfaro", "eugenio-espejo", "la-delicia", "los-chillos", "manuela-saenz",
-                "quitumbe", "tumbaco", "rural-parishes", None)
+ZONES: Final = (
+    "calderon",
+    "eloy-alfaro",
+    "eugenio-espejo",
+    "la-delicia",
+    "los-chillos",
+    "manuela-saenz",
+    "quitumbe",
+    "tumbaco",
+    "rural-parishes",
+    None,
+)
 SECTORS: Final = ("citizen", "civil-society", "academia", "private", "public", "international", None)
 AGES: Final = ("under-18", "18-29", "30-44", "45-64", "65-plus", None)
-STATUSES: Final = ("received", "received", "received", "in_review", "needs_info", "accepted", "merged",
-                   "not_adopted", "withdrawn")
-PROBLEM: Final = ("Los buses del corredor sur no publican horarios en las paradas desde 2023; la gente espera "
-                  "\"sin saber\" cuánto tardará el próximo. Afecta a estudiantes y trabajadores de {zone}.")
-SOLUTION: Final = ("Publicar horarios en tiempo real en cada parada y en datos abiertos,\ncon un tablero "
-                   "mensual de cumplimiento por ruta y operador.")
+STATUSES: Final = (
+    "received",
+    "received",
+    "received",
+    "in_review",
+    "needs_info",
+    "accepted",
+    "merged",
+    "not_adopted",
+    "withdrawn",
+)
+PROBLEM: Final = (
+    "Los buses del corredor sur no publican horarios en las paradas desde 2023; la gente espera "
+    '"sin saber" cuánto tardará el próximo. Afecta a estudiantes y trabajadores de {zone}.'
+)
+SOLUTION: Final = (
+    "Publicar horarios en tiempo real en cada parada y en datos abiertos,\ncon un tablero "
+    "mensual de cumplimiento por ruta y operador."
+)
 CONTRIBUTION: Final = "Menos espera, más control ciudadano del servicio y mejores decisiones 🚌."
 START: Final = datetime(2024, 7, 15, 13, 0, tzinfo=UTC)
 
@@ -70,11 +95,13 @@ class Result:
 
     def line(self) -> str:
         rate = self.rows / self.seconds if self.seconds else 0.0
-        return (f"| {self.name:<18} | {self.rows:>9,} | {self.seconds:>8.1f} | {rate:>10,.0f} | "
-                f"{self.peak_mb:>8.0f} | {self.file_mb:>8.0f} |")
+        return (
+            f"| {self.name:<18} | {self.rows:>9,} | {self.seconds:>8.1f} | {rate:>10,.0f} | "
+            f"{self.peak_mb:>8.0f} | {self.file_mb:>8.0f} |"
+        )
 
 
-def fill(path: Path, rows: int) -> None:
+def fill(path: Path, rows: int, workshop_share: float = 0.0) -> None:
     """Create the schema with the app's migrations, then insert ``rows`` proposals quickly."""
     url = f"sqlite+aiosqlite:///{path}"
 
@@ -105,11 +132,44 @@ def fill(path: Path, rows: int) -> None:
         conn.executemany(
             "INSERT INTO thread_messages (proposal_id, participant_id, direction, text, actor, created_at) "
             "VALUES (?, ?, ?, ?, 'moderator', ?)",
-            ((n, None, "question" if k % 2 == 0 else "answer", "¿Desde cuándo ocurre?", _stamp(START))
-             for n in range(1, rows + 1, 10) for k in range(1 + n % 3)),
+            (
+                (n, None, "question" if k % 2 == 0 else "answer", "¿Desde cuándo ocurre?", _stamp(START))
+                for n in range(1, rows + 1, 10)
+                for k in range(1 + n % 3)
+            ),
         )
+        if workshop_share > 0:
+            _from_workshops(conn, rows, workshop_share)
     conn.close()
     print(f"filled {rows:,} proposals in {time.perf_counter() - started:.1f} s ({path.stat().st_size / 1e6:.0f} MB)")
+
+
+WORKSHOPS: Final = 20
+TABLES: Final = 6
+
+
+def _from_workshops(conn: sqlite3.Connection, rows: int, share: float) -> None:
+    """Turn every ``1/share``-th proposal into a workshop table's: no participant, no profile, an origin."""
+    every = max(1, round(1 / share))
+    conn.executemany(
+        "INSERT INTO workshops (id, consultation, name, zone, held_on, created_by, created_at) "
+        "VALUES (?, 'quito-2024', ?, ?, '2024-07-15', 'operator:bench', ?)",
+        ((w, f"Taller {w}", ZONES[w % (len(ZONES) - 1)], _stamp(START)) for w in range(1, WORKSHOPS + 1)),
+    )
+    conn.executemany(
+        "INSERT INTO workshop_tables (workshop_id, number) VALUES (?, ?)",
+        ((w, t) for w in range(1, WORKSHOPS + 1) for t in range(1, TABLES + 1)),
+    )
+    conn.execute(
+        "UPDATE proposals SET source = 'workshop', participant_id = NULL, participant_pseudonym = NULL, "
+        "sector = NULL, age_range = NULL WHERE id % ? = 0",
+        (every,),
+    )
+    conn.executemany(
+        "INSERT INTO workshop_proposals (proposal_id, workshop_id, table_number, backers, entered_by) "
+        "VALUES (?, ?, ?, ?, 'facilitator:staff-1')",
+        ((n, 1 + n % WORKSHOPS, 1 + n % TABLES, 1 + n % 25) for n in range(every, rows + 1, every)),
+    )
 
 
 def _proposals(rows: int) -> Iterator[tuple[object, ...]]:
@@ -122,11 +182,25 @@ def _proposals(rows: int) -> Iterator[tuple[object, ...]]:
         problem = ("=" if n % 1000 == 0 else "") + PROBLEM.format(zone=zone or "la ciudad")
         location = (-0.2 - rng.random() / 10, -78.5 + rng.random() / 10) if n % 5 == 0 else (None, None)
         yield (
-            n, f"UIO-{n:07}", 1 + (n - 1) // PROPOSALS_PER_PARTICIPANT, f"p-{1 + (n - 1) // 20:08x}",
-            rng.choice(AXES), rng.choice(PILLARS), problem, SOLUTION, CONTRIBUTION, zone, rng.choice(SECTORS),
-            rng.choice(AGES), "es" if n % 7 else "en", *location, '["photo"]' if n % 4 == 0 else "[]", status,
+            n,
+            f"UIO-{n:07}",
+            1 + (n - 1) // PROPOSALS_PER_PARTICIPANT,
+            f"p-{1 + (n - 1) // 20:08x}",
+            rng.choice(AXES),
+            rng.choice(PILLARS),
+            problem,
+            SOLUTION,
+            CONTRIBUTION,
+            zone,
+            rng.choice(SECTORS),
+            rng.choice(AGES),
+            "es" if n % 7 else "en",
+            *location,
+            '["photo"]' if n % 4 == 0 else "[]",
+            status,
             "Se integra en el compromiso 3 del plan." if answered else None,
-            _stamp(submitted + timedelta(days=5)) if answered else None, _stamp(submitted),
+            _stamp(submitted + timedelta(days=5)) if answered else None,
+            _stamp(submitted),
         )
 
 
@@ -188,17 +262,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     options.add_argument("--rows", type=int, default=1_000_000)
     options.add_argument("--database", type=Path, help="SQLite file to fill or reuse (default: a temp file)")
     options.add_argument("--formats", default=",".join(FORMATS), help=f"comma-separated, of {', '.join(FORMATS)}")
+    options.add_argument(
+        "--workshop-share", type=float, default=0.0, help="share of proposals from workshop tables (e.g. 0.1)"
+    )
     args = options.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="cocrea-export-bench-"))
     database = args.database or work / "bench.db"
     try:
         if count(database) != args.rows:
             database.unlink(missing_ok=True)
-            fill(database, args.rows)
-        env = {**os.environ, "COCREA_DATABASE_URL": f"sqlite+aiosqlite:///{database.resolve()}",
-               "COCREA_LOG_LEVEL": "WARNING", "COCREA_CONSULTATION": "quito-2024", "CI": "1"}
-        results = [measure(fmt, export_argv(fmt, work / f"out.{fmt}"), work / f"out.{fmt}", args.rows, env)
-                   for fmt in args.formats.split(",")]
+            fill(database, args.rows, args.workshop_share)
+        env = {
+            **os.environ,
+            "COCREA_DATABASE_URL": f"sqlite+aiosqlite:///{database.resolve()}",
+            "COCREA_LOG_LEVEL": "WARNING",
+            "COCREA_CONSULTATION": "quito-2024",
+            "CI": "1",
+        }
+        results = [
+            measure(fmt, export_argv(fmt, work / f"out.{fmt}"), work / f"out.{fmt}", args.rows, env)
+            for fmt in args.formats.split(",")
+        ]
         sqlite = shutil.which("sqlite3")
         if sqlite:
             floor = [sqlite, "-csv", "-header", str(database), "SELECT * FROM proposals ORDER BY id"]

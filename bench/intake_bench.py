@@ -36,7 +36,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final, cast
+from typing import Final, TypeVar, cast
 
 from tests.e2e.citizen_script import CONTRIBUTION, PROBLEM, SOLUTION, full_proposal
 from tests.e2e.fake_bot_api import FakeBotApi, FakeUser, FloodLimits, Received
@@ -48,9 +48,7 @@ FRAMEWORK_CHOICES: Final = ("aiogram", "ptb", "both")
 POSTGRES_ADMIN_DSN: Final = "postgresql://postgres@127.0.0.1:5432/postgres"
 POSTGRES_URL: Final = "postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
 #: The benchmark measures our bot, not Telegram's flood control.
-NO_FLOOD_LIMITS: Final = FloodLimits(
-    global_per_second=1e9, per_chat_per_second=1e9, per_group_per_minute=1e9
-)
+NO_FLOOD_LIMITS: Final = FloodLimits(global_per_second=1e9, per_chat_per_second=1e9, per_group_per_minute=1e9)
 FIRST_CITIZEN_ID: Final = 100_000
 WARM_UP_USER_ID: Final = 1
 REPLY_TIMEOUT: Final = 300.0  # one citizen waiting this long for one answer is a failure
@@ -61,26 +59,37 @@ ECHO_TEXT: Final = "Eco"
 ECHO_BUTTON: Final = "Siguiente"
 #: The round trips of citizen_script.full_proposal: text to send, or None to press the button.
 ECHO_SCRIPT: Final[tuple[str | None, ...]] = (
-    "/start", None, None,  # language, consent
-    None, None, None,  # three profile questions
-    None, None,  # axis, pillar
-    PROBLEM, SOLUTION, CONTRIBUTION,
-    None, None,  # skip the attachment, send
+    "/start",
+    None,
+    None,  # language, consent
+    None,
+    None,
+    None,  # three profile questions
+    None,
+    None,  # axis, pillar
+    PROBLEM,
+    SOLUTION,
+    CONTRIBUTION,
+    None,
+    None,  # skip the attachment, send
 )
 
 
 # --------------------------------------------------------------------------- citizens and timing
 
 
-class StampedInbox(list[Received]):
+Item = TypeVar("Item")
+
+
+class StampedInbox(list[Item]):
     """A chat's inbox that notes when each bot message arrived and wakes its one reader."""
 
-    def __init__(self, existing: Sequence[Received]) -> None:
+    def __init__(self, existing: Sequence[Item]) -> None:
         super().__init__(existing)
         self.stamps = [time.perf_counter()] * len(existing)
         self._arrived = asyncio.Event()
 
-    def append(self, item: Received, /) -> None:
+    def append(self, item: Item, /) -> None:
         super().append(item)
         self.stamps.append(time.perf_counter())
         self._arrived.set()
@@ -110,7 +119,7 @@ class TimedUser:
     def __init__(self, user: FakeUser, timing: Timing) -> None:
         self._user = user
         self._timing = timing
-        self._inbox = StampedInbox(user.inbox)
+        self._inbox: StampedInbox[Received] = StampedInbox(user.inbox)
         user.inbox = self._inbox
         self._read = len(self._inbox)
         self._sent_at: float | None = None
@@ -118,6 +127,10 @@ class TimedUser:
     @property
     def user_id(self) -> int:
         return self._user.user_id
+
+    @property
+    def received(self) -> list[Received]:
+        return self._inbox
 
     async def send(self, text: str) -> int:
         self._mark_sent()
@@ -168,6 +181,8 @@ class Drive:
     codes: list[str]
     errors: list[BaseException]
     timed_out: bool
+    messages: int = 0
+    """Bot messages the citizens received."""
 
 
 async def drive_citizens(fake: FakeBotApi, citizen: Citizen, count: int, timeout: float) -> Drive:  # noqa: ASYNC109
@@ -183,7 +198,8 @@ async def drive_citizens(fake: FakeBotApi, citizen: Citizen, count: int, timeout
     await asyncio.gather(*pending, return_exceptions=True)
     finished = [task for task in done if task.exception() is None]
     errors = [error for task in done if (error := task.exception()) is not None]
-    return Drive(wall, timing, [task.result() for task in finished], errors, bool(pending))
+    received = sum(len(user.received) for user in users)
+    return Drive(wall, timing, [task.result() for task in finished], errors, bool(pending), received)
 
 
 # --------------------------------------------------------------------------- the bot process
@@ -230,9 +246,9 @@ async def until_stdin_closes() -> None:
 
 def remove_pacing() -> None:
     """--unpaced: the outbox sender stops keeping Telegram's pace (30 messages/s, 1/s per chat)."""
-    from bot.pacing import Pacer
+    from bot.outbox.pacing import Pacer
 
-    async def no_wait(self: Pacer, chat_id: int) -> None:
+    async def no_wait(self: Pacer, chat_id: str, *, group: bool = False, priority: int = 0) -> None:
         return None
 
     Pacer.wait_turn = no_wait  # type: ignore[method-assign]
@@ -241,8 +257,8 @@ def remove_pacing() -> None:
 async def serve(kind: str, api_url: str, database_url: str, unpaced: bool) -> None:
     """The child process: run one bot until stdin closes, then print its peak RSS as JSON."""
     from bot.app import App, build_app
-    from bot.runners import Runner, make_runner
     from bot.settings import load_settings
+    from bot.telegram.frameworks import Runner, make_runner
 
     app: App | None = None
     runner: Runner | EchoRunner
@@ -251,8 +267,12 @@ async def serve(kind: str, api_url: str, database_url: str, unpaced: bool) -> No
     if kind == ECHO:
         runner = EchoRunner(api_url)
     else:
-        environ = {"COCREA_BOT_TOKEN": TOKEN, "COCREA_TELEGRAM_API_URL": api_url,
-                   "COCREA_DATABASE_URL": database_url, "COCREA_LOG_LEVEL": "WARNING"}
+        environ = {
+            "COCREA_BOT_TOKEN": TOKEN,
+            "COCREA_TELEGRAM_API_URL": api_url,
+            "COCREA_DATABASE_URL": database_url,
+            "COCREA_LOG_LEVEL": "WARNING",
+        }
         app = await build_app(load_settings(environ, env_file=None))
         runner = make_runner(kind, app)
     polling = asyncio.create_task(runner.run_polling(handle_signals=False))
@@ -275,9 +295,19 @@ class BotProcess:
     @classmethod
     async def start(cls, kind: str, api_url: str, database_url: str, unpaced: bool) -> BotProcess:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench.intake_bench", "--serve", kind,
-            "--api-url", api_url, "--database-url", database_url, *(["--unpaced"] if unpaced else []),
-            cwd=REPO_ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            sys.executable,
+            "-m",
+            "bench.intake_bench",
+            "--serve",
+            kind,
+            "--api-url",
+            api_url,
+            "--database-url",
+            database_url,
+            *(["--unpaced"] if unpaced else []),
+            cwd=REPO_ROOT,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
         )
         return cls(kind, process)
 
@@ -298,8 +328,10 @@ class BotProcess:
         exited.cancel()
         if not answered.done():
             answered.cancel()
-            raise RuntimeError(f"the {self.kind} bot did not answer /start within {START_TIMEOUT:.0f} s "
-                               f"(exit code {self.process.returncode})")
+            raise RuntimeError(
+                f"the {self.kind} bot did not answer /start within {START_TIMEOUT:.0f} s "
+                f"(exit code {self.process.returncode})"
+            )
         answered.result()
 
     async def stop(self) -> int | None:
@@ -427,8 +459,10 @@ def describe_failures(drive: Drive) -> str:
 
 async def run_once(kind: str, database: str, citizens: int, timeout: float, unpaced: bool) -> RunResult:  # noqa: ASYNC109
     citizen: Citizen = echo_citizen if kind == ECHO else intake_citizen
-    async with fresh_database(database) as database_url, \
-            FakeBotApi(TOKEN, limits=NO_FLOOD_LIMITS, record_requests=False) as fake:
+    async with (
+        fresh_database(database) as database_url,
+        FakeBotApi(TOKEN, limits=NO_FLOOD_LIMITS, record_requests=False) as fake,
+    ):
         bot = await BotProcess.start(kind, fake.base_url, database_url, unpaced)
         try:
             await bot.wait_ready(fake)
@@ -439,8 +473,9 @@ async def run_once(kind: str, database: str, citizens: int, timeout: float, unpa
             drive, bot_cpu, harness_cpu = Drive(0.0, Timing(), [], [error], False), 0.0, 0.0
         finally:
             rss = await bot.stop()
-        ok, check = check_echo(drive, citizens) if kind == ECHO else await check_proposals(
-            drive, citizens, database_url)
+        ok, check = (
+            check_echo(drive, citizens) if kind == ECHO else await check_proposals(drive, citizens, database_url)
+        )
     failures = describe_failures(drive)
     if failures:
         ok, check = False, f"{failures}; {check}"
@@ -459,8 +494,21 @@ def percentile(values: Sequence[float], percent: float) -> float:
     return ordered[max(0, math.ceil(percent / 100 * len(ordered)) - 1)]
 
 
-HEADER: Final = ("run", "db", "N", "wall s", "proposals/s", "updates/s", "p50 ms", "p95 ms", "p99 ms",
-                 "bot peak RSS MB", "bot CPU %", "harness CPU %", "check")
+HEADER: Final = (
+    "run",
+    "db",
+    "N",
+    "wall s",
+    "proposals/s",
+    "updates/s",
+    "p50 ms",
+    "p95 ms",
+    "p99 ms",
+    "bot peak RSS MB",
+    "bot CPU %",
+    "harness CPU %",
+    "check",
+)
 
 
 def table_row(result: RunResult) -> tuple[str, ...]:
@@ -469,10 +517,17 @@ def table_row(result: RunResult) -> tuple[str, ...]:
     latencies = drive.timing.latencies
     rss = "?" if result.bot_rss_kb is None else f"{result.bot_rss_kb / 1024:.0f}"
     return (
-        result.label, result.database, str(result.citizens), f"{drive.wall:.1f}",
-        f"{len(drive.codes) / wall:.1f}", f"{drive.timing.updates / wall:.0f}",
+        result.label,
+        result.database,
+        str(result.citizens),
+        f"{drive.wall:.1f}",
+        f"{len(drive.codes) / wall:.1f}",
+        f"{drive.timing.updates / wall:.0f}",
         *(f"{percentile(latencies, p) * 1000:.0f}" for p in (50, 95, 99)),
-        rss, f"{100 * result.bot_cpu / wall:.0f}", f"{100 * result.harness_cpu / wall:.0f}", result.check,
+        rss,
+        f"{100 * result.bot_cpu / wall:.0f}",
+        f"{100 * result.harness_cpu / wall:.0f}",
+        result.check,
     )
 
 
@@ -495,11 +550,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--framework", choices=FRAMEWORK_CHOICES, default="aiogram")
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each configuration (default 1)")
-    parser.add_argument("--timeout", type=float, default=600.0,
-                        help="seconds for the whole benchmark; then it reports what it has and exits 1")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=600.0,
+        help="seconds for the whole benchmark; then it reports what it has and exits 1",
+    )
     parser.add_argument("--no-echo", action="store_true", help="skip the echo-bot ceiling")
-    parser.add_argument("--unpaced", action="store_true",
-                        help="the outbox sender ignores Telegram's pace: measures processing capacity")
+    parser.add_argument(
+        "--unpaced", action="store_true", help="the outbox sender ignores Telegram's pace: measures processing capacity"
+    )
     parser.add_argument("--serve", choices=("aiogram", "ptb", ECHO), help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
@@ -557,4 +617,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

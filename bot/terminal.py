@@ -1,6 +1,6 @@
 """``cocrea chat``: the same conversation in a terminal, on the same handlers and database.
 
-Buttons are shown as numbered choices: type the number to press one. Type
+Options are shown as numbered lines: type the number to choose one. Type
 ``/location LAT,LON`` or ``/photo`` to send a location or a photo.
 """
 
@@ -14,45 +14,48 @@ from functools import partial
 from typing import TextIO
 
 from bot.app import App
-from bot.sending import Sent
-from handlers.messages import Button, Incoming, Location, Outgoing
+from handlers.messages import Choice, Incoming, Location, Outgoing, Sent
 
 CHANNEL = "terminal"
 
 
 class TerminalSender:
-    def __init__(self, out: TextIO, remember: Callable[[list[Button]], None]) -> None:
+    def __init__(self, out: TextIO, remember: Callable[[list[Choice]], None]) -> None:
         self._out = out
         self._remember = remember
 
-    async def send(self, message: Outgoing) -> Sent | None:
+    def is_group(self, chat_id: str) -> bool:
+        return False
+
+    async def send(self, message: Outgoing, reference: str = "") -> Sent:
         self._out.write(f"\n{message.text}\n")
-        flat = [button for row in message.buttons for button in row]
-        for number, button in enumerate(flat, start=1):
-            self._out.write(f"  [{number}] {button.label}\n")
-        if flat:
-            self._remember(flat)
+        options = message.options
+        for number, choice in enumerate(options, start=1):
+            self._out.write(f"  [{number}] {choice.label}\n")
+        if options:
+            self._remember(options)
         self._out.flush()
-        return None
+        return Sent()
 
 
 class TerminalChat:
-    def __init__(self, app: App, user_id: int = 1, out: TextIO = sys.stdout) -> None:
+    def __init__(self, app: App, user_id: str = "1", out: TextIO = sys.stdout, *, practice: bool = False) -> None:
         self.app = app
+        self.practice = practice
         self.user_id = user_id
-        self._buttons: list[Button] = []
+        self._options: list[Choice] = []
         self._out = out
         self.delivery = app.delivery(TerminalSender(out, self._remember), CHANNEL)
 
-    def _remember(self, buttons: list[Button]) -> None:
-        self._buttons = buttons
+    def _remember(self, options: list[Choice]) -> None:
+        self._options = options
 
     def to_incoming(self, line: str) -> Incoming:
-        update_id = time.time_ns() // 1000
-        event = partial(Incoming, update_id, CHANNEL, self.user_id, self.user_id)
+        event_id = str(time.time_ns() // 1000)
+        event = partial(Incoming, event_id, CHANNEL, self.user_id, self.user_id)
         stripped = line.strip()
-        if stripped.isdigit() and 1 <= int(stripped) <= len(self._buttons):
-            return event("button", button_data=self._buttons[int(stripped) - 1].data)
+        if stripped.isdigit() and 1 <= int(stripped) <= len(self._options):
+            return event("button", choice=self._options[int(stripped) - 1].id)
         if stripped.startswith("/location"):
             try:
                 lat, lon = (float(part) for part in stripped.removeprefix("/location").split(","))
@@ -60,7 +63,7 @@ class TerminalChat:
             except ValueError:
                 return event("other")
         if stripped == "/photo":
-            return event("photo", attachment_ids=(f"terminal-photo-{update_id}",))
+            return event("photo", attachment_ids=(f"terminal-photo-{event_id}",))
         return event("command" if stripped.startswith("/") else "text", text=line.rstrip("\n"))
 
     async def say(self, line: str) -> None:
@@ -68,7 +71,12 @@ class TerminalChat:
 
     async def run(self, read_line: Callable[[], str] | None = None) -> None:
         reader = read_line or _read_stdin_line
-        self._out.write("cocrea chat — type /start to begin, a number to press a button, Ctrl-D to quit.\n")
+        self._out.write("cocrea chat — type /start to begin, a number to choose an option, Ctrl-D to quit.\n")
+        if self.practice:
+            self._out.write(
+                f"Practice mode: a database of its own ({self.app.database.describe()}); nothing reaches "
+                "the live proposals. Run `cocrea chat --live` to use the live database.\n"
+            )
         await self.delivery.drain_once()
         while True:
             line = await asyncio.to_thread(reader)

@@ -16,6 +16,12 @@ SECTORS: dict[str, str] = {
     "international": N_("International organisation"),
 }
 
+SHORT_LABELS: dict[str, str] = {
+    "civil-society": N_("Civil society"),
+    "international": N_("International body"),
+}
+"""Shorter labels of the fixed options whose label is long in some language (WhatsApp's list rows)."""
+
 AGE_RANGES: dict[str, str] = {
     "under-18": N_("Under 18"),
     "18-29": N_("18 to 29"),
@@ -33,3 +39,9 @@ STATUSES: dict[str, str] = {
     "not_adopted": N_("Not adopted"),
     "withdrawn": N_("Withdrawn"),
 }
+
+SOURCES: dict[str, str] = {
+    "chat": N_("Chat"),
+    "workshop": N_("Workshops"),
+}
+"""Where a proposal came from: a citizen in the chat, or a table of an in-person workshop."""

@@ -1,12 +1,18 @@
-"""The conversation engine: one transaction per update, processed at most once.
+"""The conversation engine: one transaction per event, processed at most once.
 
-* the update id is recorded in the same transaction as the update's effects and
-  its replies (written to the outbox), so a redelivered update changes nothing;
-* updates of one chat run one after another (an in-process lock per chat; across
-  workers the conversation row's version column rejects a concurrent writer and
-  the update is retried);
-* a failure inside a step rolls everything back, records the update and sends an
-  apology, so one bad update can neither crash the process nor be retried forever.
+* the event id is recorded in the same transaction as the event's effects and
+  its replies (written to the outbox), so a redelivered event changes nothing;
+* events of one chat run one after another (an in-process lock per chat; across
+  workers a PostgreSQL advisory lock per chat, held for the event's transaction; and
+  should anything else write meanwhile, the conversation row's version column rejects
+  it and the event is retried — a conflict met anywhere in the transaction is retried);
+* a database that cannot take the event now (locked by a long write, unreachable)
+  raises ``DatabaseUnavailable``: the channel does not confirm the event, which comes again;
+* a failure inside a step rolls everything back, records the event and sends an
+  apology, so one bad event can neither crash the process nor be retried forever;
+* replies to the person who wrote are sent at once, still in the chat's turn; messages to
+  anyone else (the moderators' group, other people) are left to the outbox drainer, so that
+  a slow pace elsewhere never holds a citizen's turn.
 """
 
 from __future__ import annotations
@@ -15,38 +21,41 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
-from pathlib import Path
 
-from handlers.consultation import Consultation
 from handlers.context import Context
-from handlers.i18n import Catalogs
-from handlers.messages import Incoming, Outgoing
-from handlers.onboarding import guess_language
+from handlers.intake.onboarding import guess_language
+from handlers.messages import Address, Incoming
+from handlers.outbox import REPLY, post, release_waiting
 from handlers.router import route
-from storage.errors import AlreadyRecorded, Conflict
+from handlers.services import Services
+from storage.errors import AlreadyRecorded, Conflict, DatabaseUnavailable
+from storage.locks import lock_chat
 from storage.models import Conversation
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 
-Clock = Callable[[], datetime]
 Deliver = Callable[[list[int]], Awaitable[None]]
+Notify = Callable[[], None]
 
 
 class DuplicateUpdate(Exception):
     """Another worker recorded this update first."""
 
 
+class NotRecorded(Exception):
+    """The event could not even be recorded (the database failed): the channel must deliver it again."""
+
+
 class ChatLocks:
     """One asyncio lock per chat, dropped when nobody holds or waits for it."""
 
     def __init__(self) -> None:
-        self._locks: dict[tuple[str, int], tuple[asyncio.Lock, int]] = {}
+        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
 
     @asynccontextmanager
-    async def hold(self, key: tuple[str, int]) -> AsyncIterator[None]:
+    async def hold(self, key: tuple[str, str]) -> AsyncIterator[None]:
         lock, users = self._locks.get(key, (asyncio.Lock(), 0))
         self._locks[key] = (lock, users + 1)
         try:
@@ -61,91 +70,124 @@ class ChatLocks:
 
 
 class Engine:
-    def __init__(
-        self,
-        uow_factory: Callable[[], UnitOfWork],
-        consultation: Consultation,
-        catalogs: Catalogs,
-        clock: Clock = lambda: datetime.now(UTC),
-        data_dir: Path = Path("data"),
-        moderators_chat_id: int | None = None,
-    ) -> None:
-        self._uow = uow_factory
-        self.data_dir = data_dir
-        self.moderators_chat_id = moderators_chat_id
-        self.consultation = consultation
-        self.catalogs = catalogs
-        self._clock = clock
+    def __init__(self, services: Services, on_queued: Notify | None = None) -> None:
+        self.services = services
+        self.on_queued = on_queued
+        """Called when messages for other chats were queued (the runners wake their drainers)."""
+        self._uow: Callable[[], UnitOfWork] = services.uow
         self._locks = ChatLocks()
 
-    async def handle(self, incoming: Incoming, deliver: Deliver | None = None) -> list[int]:
-        """Process ``incoming`` once; ``deliver`` gets the ids of its replies in the outbox,
-        still inside the chat's turn so that replies keep their order."""
+    async def handle(
+        self, incoming: Incoming, deliver: Deliver | None = None, *, must_record: bool = False
+    ) -> list[int]:
+        """Process ``incoming`` once; ``deliver`` gets the outbox ids of the replies to its chat,
+        still inside the chat's turn so that they keep their order. Returns those ids. With
+        ``must_record``, an event that could not be recorded raises ``NotRecorded`` (a webhook then
+        answers so that it comes again)."""
         async with self._locks.hold((incoming.channel, incoming.chat_id)):
-            ids = await self._process(incoming)
-            if deliver is not None and ids:
-                await deliver(ids)
-            return ids
+            queued = await self._process(incoming, must_record)
+            mine = [message_id for message_id, to in queued if to == incoming.address]
+            if len(mine) < len(queued) and self.on_queued is not None:
+                self.on_queued()
+            if deliver is not None and mine:
+                await deliver(mine)
+            return mine
 
-    async def _process(self, incoming: Incoming) -> list[int]:
+    async def _process(self, incoming: Incoming, must_record: bool) -> list[tuple[int, Address]]:
+        """Raises ``DatabaseUnavailable`` when the database cannot take the event now: the channel must
+        not confirm it, so that it comes again (a locked or unreachable database never drops a step)."""
         for _ in range(MAX_ATTEMPTS):
             try:
                 return await self._attempt(incoming)
             except Conflict:
-                log.info("conversation of chat %s changed meanwhile; retrying", incoming.chat_id)
+                log.info("another worker wrote for chat %s meanwhile; retrying its event", incoming.chat_id)
             except DuplicateUpdate:
                 return []
+            except DatabaseUnavailable:
+                raise
             except Exception:
-                log.exception("update %s failed; answering with an apology", incoming.update_id)
-                return await self._apologise(incoming)
-        return await self._apologise(incoming)
+                log.exception("event %s failed; answering with an apology", incoming.event_id)
+                return await self._apologise(incoming, must_record)
+        return await self._apologise(incoming, must_record)
 
-    async def _attempt(self, incoming: Incoming) -> list[int]:
+    async def _attempt(self, incoming: Incoming) -> list[tuple[int, Address]]:
         async with self._uow() as uow:
+            await lock_chat(uow, incoming.channel, incoming.chat_id)
             if not await self._claim(uow, incoming):
                 return []
             ctx = await self._context(uow, incoming)
+            released = await self._person_wrote(ctx)
             await route(ctx)
-            ids = await self._enqueue(uow, incoming.channel, ctx.replies)
+            ids = await post(uow, ctx.replies, priority=REPLY)
             await uow.commit()
-            return ids
+            waited = [(message_id, incoming.address) for message_id in released]
+            return waited + [(message_id, reply.to) for message_id, reply in zip(ids, ctx.replies, strict=True)]
+
+    async def _person_wrote(self, ctx: Context) -> list[int]:
+        """Note when the person last wrote (reply windows, reminders) and release what waited for them."""
+        if not ctx.incoming.is_private:
+            return []
+        if ctx.conversation is not None:
+            ctx.conversation.last_seen_at = ctx.now
+        released = await release_waiting(ctx.uow, ctx.incoming.address, ctx.now)
+        ctx.released = len(released)
+        return released
 
     async def _claim(self, uow: UnitOfWork, incoming: Incoming) -> bool:
-        if await uow.updates.seen(incoming.channel, incoming.update_id):
+        if await uow.updates.seen(incoming.channel, incoming.event_id):
             return False
         try:
-            await uow.updates.record(incoming.channel, incoming.update_id)
+            await uow.updates.record(incoming.channel, incoming.event_id)
         except AlreadyRecorded as exc:
             raise DuplicateUpdate from exc
         return True
 
     async def _context(self, uow: UnitOfWork, incoming: Incoming) -> Context:
-        participant = await uow.participants.find(incoming.channel, str(incoming.user_id))
+        participant = await uow.participants.find(incoming.channel, incoming.user_id)
         conversation = await uow.conversations.find(incoming.channel, incoming.chat_id)
-        if participant is not None and conversation is None and incoming.chat_type == "private":
-            conversation = await uow.conversations.add(Conversation(
-                channel=incoming.channel, chat_id=incoming.chat_id, participant_id=participant.id,
-                participant=participant, step="idle", draft={}, language=participant.language))
-        tz = self.consultation.timezone
-        ctx = Context(incoming, uow, self.consultation, self.catalogs, self._clock(),
-                      self.catalogs.get(self.catalogs.default, tz), participant, conversation,
-                      data_dir=self.data_dir, moderators_chat_id=self.moderators_chat_id)
+        if participant is not None and conversation is None and incoming.is_private:
+            conversation = await uow.conversations.add(
+                Conversation(
+                    channel=incoming.channel,
+                    chat_id=incoming.chat_id,
+                    participant_id=participant.id,
+                    participant=participant,
+                    step="idle",
+                    draft={},
+                    language=participant.language,
+                    last_seen_at=self.services.clock(),
+                )
+            )
+        services = self.services
+        ctx = Context(
+            incoming,
+            uow,
+            services,
+            services.clock(),
+            services.translator(services.catalogs.default),
+            participant,
+            conversation,
+        )
         ctx.use_language(conversation.language if conversation else guess_language(ctx))
         return ctx
 
-    async def _enqueue(self, uow: UnitOfWork, channel: str, replies: list[Outgoing]) -> list[int]:
-        return [(await uow.outbox.put(channel, reply.chat_id, reply.to_json())).id for reply in replies]
-
-    async def _apologise(self, incoming: Incoming) -> list[int]:
+    async def _apologise(self, incoming: Incoming, must_record: bool) -> list[tuple[int, Address]]:
         try:
             async with self._uow() as uow:
+                await lock_chat(uow, incoming.channel, incoming.chat_id)
                 if not await self._claim(uow, incoming):
                     return []
                 ctx = await self._context(uow, incoming)
                 ctx.say(ctx.tr._("Sorry, something went wrong on our side. Please try again in a moment."))
-                ids = await self._enqueue(uow, incoming.channel, ctx.replies)
+                ids = await post(uow, ctx.replies, priority=REPLY)
                 await uow.commit()
-                return ids
-        except Exception:
-            log.exception("could not even record update %s", incoming.update_id)
+                return [(message_id, incoming.address) for message_id in ids]
+        except DuplicateUpdate:
+            return []
+        except DatabaseUnavailable:
+            raise
+        except Exception as error:
+            log.exception("could not even record event %s", incoming.event_id)
+            if must_record:
+                raise NotRecorded(incoming.event_id) from error
             return []

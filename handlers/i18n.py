@@ -10,6 +10,7 @@ import gettext
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date as Date
 from datetime import datetime as DateTime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -45,6 +46,12 @@ class Translator:
             self.missing.add(message)  # a string the catalogs lack: shown untranslated
         return self.translations.gettext(message)
 
+    def p_(self, context: str, message: str) -> str:
+        """``message`` in a context, where one English text needs two translations (a pgettext)."""
+        if self.missing is not None and message not in self.known:
+            self.missing.add(message)
+        return self.translations.pgettext(context, message)
+
     def n_(self, singular: str, plural: str, count: int) -> str:
         return self.translations.ngettext(singular, plural, count)
 
@@ -56,21 +63,27 @@ class Translator:
         local = moment.astimezone(ZoneInfo(self.timezone))
         return format_date(local, format="long", locale=self._babel_locale)
 
+    def day(self, day: Date) -> str:
+        """A calendar day (a workshop's date), short: ``15 jul 2024``."""
+        return format_date(day, format="medium", locale=self._babel_locale)
+
     @property
     def _babel_locale(self) -> str:
         return "es_EC" if self.language == "es" else self.language
 
-    def language_name(self) -> str:
-        return language_name(self.language)
+    def language_name(self, *, in_sentence: bool = False) -> str:
+        """The language's name in itself: capitalised on its own (a button), as written inside a sentence
+        otherwise (``español``, ``English``)."""
+        return language_name(self.language, capitalised=not in_sentence)
 
 
-def language_name(code: str) -> str:
-    """The language's name in itself, e.g. ``Español``, ``English``."""
+def language_name(code: str, *, capitalised: bool = True) -> str:
+    """The language's name in itself, e.g. ``Español``, ``English`` (``español`` inside a sentence)."""
     try:
         name = Locale.parse(code).get_display_name(code) or code
     except (ValueError, LookupError):
         return code
-    return name[:1].upper() + name[1:]
+    return name[:1].upper() + name[1:] if capitalised else name
 
 
 class Catalogs:

@@ -1,7 +1,9 @@
-"""The contract between runners and handlers: plain values, no framework types.
+"""The contract between channels and handlers: plain values, no channel library, no channel limits.
 
-A runner turns a framework update into an ``Incoming`` and hands it to the
-engine; the engine answers with ``Outgoing`` values that the runner sends.
+A channel adapter turns a platform event into an ``Incoming`` and hands it to the engine;
+handlers answer with ``Outgoing`` values, each addressed to a recipient on a channel. How a
+message is shown (keyboard rows, list messages, numbered lines) and within which limits is
+the adapter's business: every adapter declares its limits in one place.
 """
 
 from __future__ import annotations
@@ -10,14 +12,28 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-MAX_TEXT_CHARS = 4096
-MAX_CALLBACK_BYTES = 64
-MAX_CAPTION_CHARS = 1024
-
 ContentType = Literal[
-    "text", "command", "button", "location", "photo", "document",
-    "sticker", "voice", "video", "audio", "contact", "other",
+    "text",
+    "command",
+    "button",
+    "location",
+    "photo",
+    "document",
+    "sticker",
+    "voice",
+    "video",
+    "audio",
+    "contact",
+    "other",
 ]
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a message goes: a chat on a channel. Chat ids are strings (a WhatsApp id is a phone number)."""
+
+    channel: str
+    chat_id: str
 
 
 @dataclass(frozen=True)
@@ -25,26 +41,41 @@ class Location:
     latitude: float
     longitude: float
 
+    @property
+    def valid(self) -> bool:
+        return -90.0 <= self.latitude <= 90.0 and -180.0 <= self.longitude <= 180.0
+
 
 @dataclass(frozen=True)
 class Incoming:
     """One event from a person, whatever the channel."""
 
-    update_id: int
+    event_id: str
+    """The channel's id of the event, recorded so that a redelivered event changes nothing."""
     channel: str
-    chat_id: int
-    user_id: int
+    chat_id: str
+    user_id: str
     content_type: ContentType
     text: str = ""
-    button_data: str = ""
-    language_code: str = ""
+    choice: str = ""
+    """The id of the option the person chose (a button, a list row, a number typed in a terminal)."""
+    language_hint: str = ""
+    """The language the person's app reports, if any."""
     location: Location | None = None
     attachment_ids: tuple[str, ...] = ()
-    reply_to_message_id: int | None = None
-    message_id: int | None = None
+    reply_to: str | None = None
+    """The id, on the channel, of the message this one answers."""
+    message_id: str | None = None
     chat_type: str = "private"
-    thread_id: int | None = None
-    """The forum topic the message was written in."""
+    """``private`` for a person's own chat with the bot, anything else for a group."""
+    thread: str | None = None
+    """The thread (a Telegram forum topic) the message was written in."""
+    user_name: str = ""
+    """The person's name as the channel gives it (shown to staff only, for staff members)."""
+
+    @property
+    def address(self) -> Address:
+        return Address(self.channel, self.chat_id)
 
     @property
     def command(self) -> str:
@@ -54,40 +85,63 @@ class Incoming:
         head = self.text.split(maxsplit=1)[0] if self.text.strip() else ""
         return head.lstrip("/").split("@", 1)[0].lower()
 
+    @property
+    def is_private(self) -> bool:
+        return self.chat_type == "private"
+
 
 @dataclass(frozen=True)
-class Button:
-    label: str
-    data: str
+class Choice:
+    """One option of a question: its id comes back in ``Incoming.choice`` when the person picks it."""
 
-    def __post_init__(self) -> None:
-        size = len(self.data.encode("utf-8"))
-        if not 1 <= size <= MAX_CALLBACK_BYTES:
-            raise ValueError(f"callback data must be 1-64 bytes, got {size}: {self.data!r}")
+    id: str
+    label: str
+    short: str = ""
+    """A shorter label for channels with tight limits (empty: the label is short enough)."""
+
+
+Choices = tuple[tuple[Choice, ...], ...]
+"""Options in rows: the rows are a layout hint that channels without rows flatten."""
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What a person's reply to a sent message refers to (a proposal's card, a question to its author…)."""
+
+    purpose: str
+    proposal_id: int | None = None
+    participant_id: int | None = None
 
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One message to send. ``buttons`` is a list of rows of inline buttons."""
+    """One message to one recipient."""
 
-    chat_id: int
+    to: Address
     text: str
-    buttons: tuple[tuple[Button, ...], ...] = ()
-    edit_message_id: int | None = None
+    choices: Choices = ()
     document_path: str | None = None
     document_name: str | None = None
     photo_path: str | None = None
-    reply_to_message_id: int | None = None
-    thread_id: int | None = None
-    link: dict[str, int | str] | None = None
-    """After sending, remember the sent message as referring to these ids (e.g. a proposal's card)."""
-    topic: str | None = None
-    """In a forum group, open a topic with this name and send the message there (one per proposal)."""
+    reply_to: str | None = None
+    """Show it as an answer to this message of the recipient's chat (a channel message id)."""
+    thread: str | None = None
+    """Send it into this thread of the recipient's chat (an id the channel gave us earlier)."""
+    new_thread: str | None = None
+    """Open a thread with this title for it, where the channel has threads (one per proposal)."""
+    replaces: str | None = None
+    """Show it in place of this earlier message where the channel can edit messages."""
+    about: Reference | None = None
+    """After sending, remember the sent message as referring to this (replies to it are routed by it)."""
+    language: str = ""
+    """The recipient's language, for the few words a channel adds itself (a list's button, a hint)."""
+    subject: str = ""
+    """What it is about, in a few words of the recipient's language (``tu propuesta UIO-0042``): a
+    channel that may only announce a message before delivering it (WhatsApp's template) says this."""
 
-    def __post_init__(self) -> None:
-        limit = MAX_CAPTION_CHARS if (self.document_path or self.photo_path) else MAX_TEXT_CHARS
-        if len(self.text) > limit:
-            raise ValueError(f"message text is {len(self.text)} characters, over {limit}")
+    @property
+    def options(self) -> list[Choice]:
+        return [choice for row in self.choices for choice in row]
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
@@ -95,11 +149,28 @@ class Outgoing:
     @classmethod
     def from_json(cls, raw: str) -> Outgoing:
         data: dict[str, Any] = json.loads(raw)
-        rows = tuple(tuple(Button(**b) for b in row) for row in data.pop("buttons", []))
-        return cls(buttons=rows, **data)
+        to = Address(**data.pop("to"))
+        rows = tuple(tuple(Choice(**c) for c in row) for row in data.pop("choices", []))
+        about = data.pop("about", None)
+        return cls(to=to, choices=rows, about=Reference(**about) if about else None, **data)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What a channel says about a message it accepted: its id there, and the thread it went to."""
+
+    message_id: str | None = None
+    thread: str | None = None
+    also: tuple[str, ...] = ()
+    """The ids of the other messages the channel split it into (a long text before its buttons)."""
 
 
 @dataclass(frozen=True)
 class BotCommand:
     command: str
     description: str
+
+
+def fit(text: str, limit: int) -> str:
+    """Cut ``text`` to ``limit`` characters with an ellipsis: the one place a text is shortened for a channel."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

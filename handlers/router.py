@@ -1,41 +1,60 @@
-"""Routes one incoming event to the step, button or command that handles it."""
+"""Routes one incoming event to the step, option or command that handles it."""
 
 from __future__ import annotations
 
-from handlers import followups, moderation, onboarding, privacy, review, steps
-from handlers.commands import new, run_command
-from handlers.context import Context
+from collections.abc import Awaitable, Callable
 
-BUTTON_STEPS: dict[str, tuple[str, ...]] = {
-    "sector": ("profile_sector",),
-    "zone": ("profile_zone",),
-    "age": ("profile_age",),
-    "axis": ("axis",),
-    "pillar": ("pillar",),
-    "extras": ("extras",),
-    "edit": ("review",),
-    "review": ("review",),
+from handlers import privacy
+from handlers.consolidation import offer, supporting
+from handlers.context import Context
+from handlers.intake import flow, onboarding, submit
+from handlers.intake.commands import new, run_command
+from handlers.intake.screens import FOLLOW_UP_STEPS, REVIEW, prompt
+from handlers.intake.typed import understood
+from handlers.moderation import followups
+from handlers.moderation.group import on_group
+from handlers.workshops import facilitator
+
+
+async def resume(ctx: Context, value: str) -> bool:
+    """*Continue* under a reminder, or under a channel's notice that messages wait: what waited is the
+    answer; when nothing did, where the chat stands."""
+    if ctx.released == 0:
+        prompt(ctx)
+    return True
+
+
+OptionHandler = Callable[[Context, str], Awaitable[bool]]
+ANYTIME: dict[str, OptionHandler] = {
+    "answer": followups.start_answer,
+    "withdraw": followups.withdraw,
+    "delete": privacy.delete_me,
+    "resume": resume,
+    "unsupport": supporting.withdraw,
 }
-TEXT_STEPS = ("problem", "solution", "contribution")
-FOLLOW_UP_BUTTONS = {"answer": followups.start_answer, "withdraw": followups.withdraw, "delete": privacy.delete_me}
 
 
 async def route(ctx: Context) -> None:
+    if not ctx.incoming.is_private:
+        await on_group(ctx)
+        return
+    if await facilitator.on_event(ctx):  # a facilitator's table comes first: its answers are not commands
+        return
+    ctx.incoming = understood(ctx)
     kind = ctx.incoming.content_type
-    if ctx.incoming.chat_type != "private":
-        await moderation.on_group(ctx)
-    elif kind == "command":
+    if kind == "command":
         await run_command(ctx)
     elif kind == "button":
-        await on_button(ctx)
+        await on_option(ctx)
     elif ctx.conversation is None:
         onboarding.ask_language(ctx, ctx.tr._("To begin, choose your language."))
     elif not await followups.on_reply(ctx):
         await on_message(ctx)
+    await offer.at_review(ctx)
 
 
-async def on_button(ctx: Context) -> None:
-    prefix, _, value = ctx.incoming.button_data.partition(":")
+async def on_option(ctx: Context) -> None:
+    prefix, _, value = ctx.incoming.choice.partition(":")
     if prefix == "lang":
         await choose_language(ctx, value)
     elif prefix == "consent":
@@ -44,14 +63,37 @@ async def on_button(ctx: Context) -> None:
         onboarding.ask_language(ctx, ctx.tr._("To begin, choose your language."))
     elif prefix == "menu" and value == "new":
         await new(ctx)
-    elif prefix in FOLLOW_UP_BUTTONS:
-        if not await FOLLOW_UP_BUTTONS[prefix](ctx, value):
+    elif prefix in ANYTIME:
+        if not await ANYTIME[prefix](ctx, value):
             not_understood(ctx)
-    elif prefix not in BUTTON_STEPS:
+    elif prefix in ("edit", "review", "support"):
+        await on_review(ctx, prefix, value)
+    elif (step := ctx.steps.by_prefix(prefix)) is None:
         not_understood(ctx)
-    elif ctx.conversation.step not in BUTTON_STEPS[prefix]:
-        steps.prompt(ctx, ctx.tr._("That button belongs to an earlier message. Here is where we are now:"))
-    elif not await on_step_button(ctx, prefix, value):
+    elif ctx.step != step.name:
+        prompt(ctx, ctx.tr._("That button belongs to an earlier message. Here is where we are now:"))
+    elif not flow.on_choice(ctx, step, value):
+        not_understood(ctx)
+
+
+async def on_review(ctx: Context, prefix: str, value: str) -> None:
+    if ctx.step != REVIEW:
+        prompt(ctx, ctx.tr._("That button belongs to an earlier message. Here is where we are now:"))
+    elif prefix == "edit":
+        if not submit.edit(ctx, value):
+            not_understood(ctx)
+    elif prefix == "support":
+        if not await supporting.choose(ctx, value):
+            not_understood(ctx)
+    elif value == "send":
+        await submit.send(ctx)
+    elif value == "cancel":
+        submit.confirm_cancel(ctx)
+    elif value == "discard":
+        submit.cancel_draft(ctx)
+    elif value == "keep":
+        prompt(ctx)
+    else:
         not_understood(ctx)
 
 
@@ -60,26 +102,7 @@ def not_understood(ctx: Context) -> None:
     if ctx.conversation is None:
         onboarding.ask_language(ctx, problem)
     else:
-        steps.prompt(ctx, problem)
-
-
-async def on_step_button(ctx: Context, prefix: str, value: str) -> bool:
-    if prefix in ("sector", "zone", "age"):
-        return steps.choose_profile(ctx, prefix, value)
-    if prefix in ("axis", "pillar"):
-        return steps.choose_option(ctx, prefix, value)
-    if prefix == "extras" and value == "done":
-        steps.advance(ctx)
-        return True
-    if prefix == "edit":
-        return review.edit(ctx, value)
-    if prefix == "review" and value == "send":
-        await review.send(ctx)
-        return True
-    if prefix == "review" and value == "cancel":
-        review.cancel_draft(ctx)
-        return True
-    return False
+        prompt(ctx, problem)
 
 
 async def choose_language(ctx: Context, language: str) -> None:
@@ -95,19 +118,23 @@ async def choose_language(ctx: Context, language: str) -> None:
         return
     ctx.participant.language = language
     ctx.conversation.language = language
-    steps.prompt(ctx, ctx.tr._("Done: I will speak {language} with you.").format(
-        language=ctx.tr.language_name()))
+    prompt(
+        ctx, ctx.tr._("Done: I will speak {language} with you.").format(language=ctx.tr.language_name(in_sentence=True))
+    )
 
 
 async def consent(ctx: Context, value: str) -> None:
     answer, _, language = value.partition(":")
     if ctx.conversation is not None:
-        steps.prompt(ctx, ctx.tr._("You have already accepted the privacy notice."))
+        prompt(ctx, ctx.tr._("You have already accepted the privacy notice."))
         return
-    if answer not in ("yes", "no") or language not in onboarding.offered_languages(ctx):
+    if answer not in ("yes", "no", "full") or language not in onboarding.offered_languages(ctx):
         not_understood(ctx)
         return
     ctx.use_language(language)
+    if answer == "full":
+        onboarding.ask_consent(ctx, full=True)
+        return
     if answer == "no":
         onboarding.decline(ctx)
         return
@@ -115,32 +142,11 @@ async def consent(ctx: Context, value: str) -> None:
         onboarding.say_closed(ctx)
         return
     await onboarding.accept(ctx)
-    steps.begin_proposal(ctx, steps.welcome_after_consent(ctx))
+    flow.begin_proposal(ctx, flow.welcome_after_consent(ctx))
 
 
 async def on_message(ctx: Context) -> None:
-    assert ctx.conversation is not None
-    step, incoming = ctx.conversation.step, ctx.incoming
-    if step in followups.FOLLOW_UP_STEPS:
+    if ctx.step in FOLLOW_UP_STEPS:
         await followups.on_follow_up_message(ctx)
-    elif step in TEXT_STEPS:
-        if incoming.content_type == "text":
-            steps.answer_text(ctx, step, incoming.text)
-        else:
-            steps.prompt(ctx, ctx.tr._("I can only read text here. Please type your answer."))
-    elif step == "extras":
-        on_extra(ctx)
-    elif step == "idle":
-        steps.prompt(ctx)
     else:
-        steps.prompt(ctx, ctx.tr._("Please choose one of the options with the buttons."))
-
-
-def on_extra(ctx: Context) -> None:
-    incoming = ctx.incoming
-    if incoming.content_type == "location" and incoming.location is not None:
-        steps.add_location(ctx, incoming.location.latitude, incoming.location.longitude)
-    elif incoming.content_type == "photo" and incoming.attachment_ids:
-        steps.add_photos(ctx, incoming.attachment_ids)
-    else:
-        steps.prompt(ctx, ctx.tr._("Please send a location or a photo, or press the button to continue."))
+        flow.on_message(ctx)

@@ -11,14 +11,15 @@ import asyncio
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -30,6 +31,19 @@ class Database:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     write_lock: asyncio.Lock | None = field(default=None)
+    readers: async_sessionmaker[AsyncSession] | None = field(default=None)
+    """Sessions for reading only: with SQLite a plain BEGIN, which never waits for writers."""
+
+    def __post_init__(self) -> None:
+        if self.readers is None:
+            self.readers = _sessionmaker(self.engine.execution_options(**READ_ONLY))
+
+    def describe(self) -> str:
+        """Where the data is, for the operator: the file's absolute path, or the server without password."""
+        url = self.engine.url
+        if self.is_sqlite:
+            return str(Path(url.database or "").expanduser().resolve())
+        return url.render_as_string(hide_password=True)
 
     @property
     def is_sqlite(self) -> bool:
@@ -43,6 +57,15 @@ class Database:
             return
         async with self.write_lock:
             yield
+
+    @asynccontextmanager
+    async def reading(self) -> Any:
+        """A reader takes no lock."""
+        yield
+
+    def read_only_sessions(self) -> AsyncSession:
+        """A session whose transactions start with a plain BEGIN (SQLite), never taking the write lock."""
+        return AsyncSession(bind=self.engine.execution_options(**READ_ONLY), expire_on_commit=False, autoflush=False)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -60,7 +83,7 @@ def open_database(url: str, *, echo: bool = False) -> Database:
     return Database(engine, _sessionmaker(engine))
 
 
-def _sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+def _sessionmaker(engine: AsyncEngine | Any) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
@@ -86,7 +109,14 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
+HEAD = "0009"
+"""The newest migration (a test holds it to the migrations): a database already there starts without
+loading Alembic and its scripts."""
+
+
 def alembic_config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if connection is not None:
@@ -96,13 +126,39 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 async def upgrade(database: Database, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (Alembic), in one transaction."""
+    if revision == "head" and await stored_revision(database) == HEAD:
+        return
+    from alembic import command
+
     async with database.writing(), database.engine.begin() as conn:
         await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
 
 
+class UnknownRevision(Exception):
+    """A schema revision that the migrations do not have."""
+
+
+async def stored_revision(database: Database) -> str | None:
+    """The schema revision recorded in the database (None: no schema yet), read without Alembic."""
+
+    def read(sync: Connection) -> str | None:
+        if not inspect(sync).has_table("alembic_version"):
+            return None
+        return sync.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+    async with database.engine.connect() as conn:
+        return await conn.run_sync(read)
+
+
 async def downgrade(database: Database, revision: str) -> None:
-    async with database.writing(), database.engine.begin() as conn:
-        await conn.run_sync(lambda sync: command.downgrade(alembic_config(sync), revision))
+    from alembic import command
+    from alembic.util import CommandError
+
+    try:
+        async with database.writing(), database.engine.begin() as conn:
+            await conn.run_sync(lambda sync: command.downgrade(alembic_config(sync), revision))
+    except CommandError as error:
+        raise UnknownRevision(f"cannot downgrade to {revision!r}: {error}") from None
 
 
 async def current_revision(database: Database) -> str | None:

@@ -1,8 +1,4 @@
-"""The status history of every proposal, streamed: one row per change, oldest first.
-
-Actors are reduced to their kind (citizen, staff, cli): the audit log, not an export,
-is where staff identities are kept.
-"""
+"""The status history of every proposal, streamed: one row per change, oldest first."""
 
 from __future__ import annotations
 
@@ -32,8 +28,10 @@ async def history_rows(database: Database, timezone: str = "America/Guayaquil") 
         conn = await conn.execution_options(**READ_ONLY, yield_per=1000)
         async for row in await conn.stream(query):
             yield {
-                "code": row.code, "status": row.status, "reason": row.reason or "",
-                "actor": row.actor.split(":", 1)[0],
+                "code": row.code,
+                "status": row.status,
+                "reason": row.reason or "",
+                "actor": row.actor,
                 "changed_at": row.changed_at.astimezone(zone).isoformat(timespec="seconds"),
             }
 

@@ -11,14 +11,14 @@ import json
 from collections.abc import AsyncIterator, Sequence
 from typing import TextIO
 
-from storage.export import COLUMNS, Row
+from storage.export import Row
 
 
 def _dumps(row: Row, columns: Sequence[str]) -> str:
     return json.dumps({column: row[column] for column in columns}, ensure_ascii=False)
 
 
-async def write_json(rows: AsyncIterator[Row], out: TextIO, *, columns: Sequence[str] = COLUMNS) -> int:
+async def write_json(rows: AsyncIterator[Row], out: TextIO, *, columns: Sequence[str]) -> int:
     """A JSON array written one object at a time; returns the number of rows."""
     count = 0
     async for row in rows:
@@ -28,7 +28,7 @@ async def write_json(rows: AsyncIterator[Row], out: TextIO, *, columns: Sequence
     return count
 
 
-async def write_jsonl(rows: AsyncIterator[Row], out: TextIO, *, columns: Sequence[str] = COLUMNS) -> int:
+async def write_jsonl(rows: AsyncIterator[Row], out: TextIO, *, columns: Sequence[str]) -> int:
     """One JSON object per line; returns the number of rows."""
     count = 0
     async for row in rows:

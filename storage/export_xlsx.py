@@ -1,4 +1,6 @@
-"""The Excel export, streamed with openpyxl's write-only mode.
+"""The Excel export, streamed with openpyxl's write-only mode. Excel is for people: column titles in their
+language, and a text that looks like a formula is written as a text cell (shown as written, never run)
+rather than prefixed with ``'`` as in CSV.
 
 Each sheet has a bold, frozen header with a filter, column widths that suit the
 content and wrapped long texts. Past Excel's row limit the rows continue on a
@@ -18,18 +20,41 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from storage.export import COLUMNS, Row, Value, neutralise
+from storage.export import EXCEL_MAX_ROWS, Row, Value, looks_like_formula
 
-EXCEL_MAX_ROWS = 1_048_576
-"""Rows in one Excel sheet, the header included."""
 EXCEL_MAX_CELL_CHARS = 32_767
 SHEET_TITLE = "proposals"
 
 WIDTHS: Mapping[str, float] = {
-    "code": 12, "submitted_at": 26, "submitted_on": 12, "consultation": 14, "axis_id": 8, "axis": 32,
-    "pillar_id": 14, "pillar": 28, "problem": 60, "solution": 60, "contribution": 50, "zone": 18,
-    "sector": 22, "age_range": 12, "language": 9, "channel": 10, "status": 12, "status_reason": 50,
-    "answered_at": 26, "answered_on": 12, "follow_up_count": 10, "attachment_count": 10, "participant": 16,
+    "code": 12,
+    "submitted_at": 26,
+    "submitted_on": 12,
+    "consultation": 14,
+    "axis_id": 8,
+    "axis": 32,
+    "pillar_id": 14,
+    "pillar": 28,
+    "problem": 60,
+    "solution": 60,
+    "contribution": 50,
+    "zone": 18,
+    "sector": 22,
+    "age_range": 12,
+    "language": 9,
+    "channel": 10,
+    "source": 10,
+    "workshop_id": 9,
+    "workshop": 24,
+    "table": 7,
+    "backers": 9,
+    "supporters": 10,
+    "status": 12,
+    "status_reason": 50,
+    "answered_at": 26,
+    "answered_on": 12,
+    "follow_up_count": 10,
+    "attachment_count": 10,
+    "participant": 16,
 }
 WRAPPED = frozenset({"axis", "pillar", "problem", "solution", "contribution", "status_reason"})
 DEFAULT_WIDTH = 16
@@ -39,22 +64,25 @@ async def write_xlsx(
     rows: AsyncIterator[Row],
     out: str | Path | IO[bytes],
     *,
-    columns: Sequence[str] = COLUMNS,
+    columns: Sequence[str],
+    headers: Mapping[str, str] | None = None,
     max_rows: int = EXCEL_MAX_ROWS,
 ) -> int:
-    """Write ``rows`` as an .xlsx workbook to ``out``; returns the number of rows.
-    ``max_rows`` (header included) is lowered by tests to see the sheet split."""
+    """Write ``rows`` as an .xlsx workbook to ``out``; returns the number of rows. ``headers`` names the
+    columns for people (the column ids otherwise); ``max_rows`` (header included) is lowered by tests to
+    see the sheet split."""
     if max_rows < 2:
         raise ValueError("a sheet needs room for the header and at least one row")
+    titles = [(headers or {}).get(column, column) for column in columns]
     book = Workbook(write_only=True)
-    sheet = _new_sheet(book, columns, 1)
+    sheet = _new_sheet(book, columns, titles, 1)
     wrap = Alignment(wrap_text=True, vertical="top")
     wrapped = [column in WRAPPED for column in columns]
     count = in_sheet = 0
     async for row in rows:
         if in_sheet == max_rows - 1:
             _finish(sheet, columns, in_sheet)
-            sheet = _new_sheet(book, columns, len(book.worksheets) + 1)
+            sheet = _new_sheet(book, columns, titles, len(book.worksheets) + 1)
             in_sheet = 0
         sheet.append([_cell(sheet, row[c], wrap if w else None) for c, w in zip(columns, wrapped, strict=True)])
         count += 1
@@ -64,15 +92,15 @@ async def write_xlsx(
     return count
 
 
-def _new_sheet(book: Workbook, columns: Sequence[str], number: int) -> WriteOnlyWorksheet:
+def _new_sheet(book: Workbook, columns: Sequence[str], titles: Sequence[str], number: int) -> WriteOnlyWorksheet:
     sheet: WriteOnlyWorksheet = book.create_sheet(SHEET_TITLE if number == 1 else f"{SHEET_TITLE} {number}")
     for index, column in enumerate(columns, 1):
         sheet.column_dimensions[get_column_letter(index)].width = WIDTHS.get(column, DEFAULT_WIDTH)
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
     header = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, column)
+    for title in titles:
+        cell = WriteOnlyCell(sheet, title)
         cell.font = bold
         header.append(cell)
     sheet.append(header)
@@ -84,18 +112,22 @@ def _finish(sheet: WriteOnlyWorksheet, columns: Sequence[str], rows: int) -> Non
 
 
 def _cell(sheet: WriteOnlyWorksheet, value: Value, alignment: Alignment | None) -> Any:
-    if isinstance(value, str):
-        value = cell_text(value)
-        if alignment is not None:
-            cell = WriteOnlyCell(sheet, value)
-            cell.alignment = alignment
-            return cell
-    return value
+    if not isinstance(value, str):
+        return value
+    value = cell_text(value)
+    if alignment is None and not looks_like_formula(value):
+        return value
+    cell = WriteOnlyCell(sheet, value)
+    if looks_like_formula(value):
+        cell.data_type = "s"  # a text cell, shown as written: Excel never runs a string cell as a formula
+    if alignment is not None:
+        cell.alignment = alignment
+    return cell
 
 
 def cell_text(value: str) -> str:
-    """Text as Excel accepts it: no control characters, at most 32,767 characters, never a formula."""
-    value = neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
+    """Text as Excel accepts it: no control characters, at most 32,767 characters."""
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
     if len(value) > EXCEL_MAX_CELL_CHARS:
         value = value[: EXCEL_MAX_CELL_CHARS - 1] + "…"
     return value

@@ -5,19 +5,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import AlreadyRecorded
 from storage.models import (
+    BULK,
+    CommitmentNotice,
     Conversation,
     Counter,
+    FacilitatorChat,
+    GroupMessageLink,
     OutboxMessage,
     Participant,
     ProcessedUpdate,
     Proposal,
     StatusChange,
+    Support,
     ThreadMessage,
 )
 
@@ -27,9 +32,7 @@ class ParticipantRepository:
         self._session = session
 
     async def find(self, channel: str, external_id: str) -> Participant | None:
-        query = select(Participant).where(
-            Participant.channel == channel, Participant.external_id == external_id
-        )
+        query = select(Participant).where(Participant.channel == channel, Participant.external_id == external_id)
         return (await self._session.execute(query)).scalar_one_or_none()
 
     async def add(self, participant: Participant) -> Participant:
@@ -37,24 +40,61 @@ class ParticipantRepository:
         await self._session.flush()
         return participant
 
+    async def erase(self, participant_id: int, channel: str, chat_id: str) -> None:
+        """Delete everything that identifies a person, table by table; their proposals stay, anonymised.
 
-    async def erase(self, participant_id: int, channel: str, chat_id: int) -> None:
-        """Delete a person: their participant row (the database cascades to the conversation and unlinks
-        proposals and thread messages), their /ask questions and every message still owed to the chat."""
-        await self._session.flush()  # what was added before (an audit entry) is written first
-        await self._session.execute(delete(ThreadMessage).where(
-            ThreadMessage.participant_id == participant_id, ThreadMessage.proposal_id.is_(None)))
-        await self._session.execute(delete(OutboxMessage).where(
-            OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id))
-        await self._session.execute(delete(Participant).where(Participant.id == participant_id))
-        self._session.expunge_all()  # the conversation row is gone: nothing of it may be written back
+        * proposals: unlinked, without pseudonym or profile answers (zone, sector, age range);
+        * thread messages: what they wrote (answers, /ask questions) and the team's replies to their
+          questions are deleted; the team's questions and reasoned answers about a proposal stay, unlinked;
+        * outbox: every message still owed to their chat; message links: every message sent to their chat
+          and every link naming them;
+        * participant and conversation rows, and where their chat stood in facilitator mode (a staff member
+          who is also a citizen);
+        * the proposals they support (the support is withdrawn) and the record of what they were told
+          about commitments.
+        Audit entries and processed event ids never hold a citizen's identity (see ``handlers/actors.py``)."""
+        session = self._session
+        await session.flush()  # what was added before (an audit entry) is written first
+        await session.execute(
+            update(Proposal)
+            .where(Proposal.participant_id == participant_id)
+            .values(participant_id=None, participant_pseudonym=None, zone=None, sector=None, age_range=None)
+        )
+        await session.execute(
+            delete(ThreadMessage).where(
+                ThreadMessage.participant_id == participant_id,
+                ThreadMessage.direction.in_(("answer", "ask", "reply")),
+            )
+        )
+        await session.execute(
+            update(ThreadMessage).where(ThreadMessage.participant_id == participant_id).values(participant_id=None)
+        )
+        await session.execute(
+            delete(OutboxMessage).where(OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id)
+        )
+        await session.execute(
+            delete(GroupMessageLink).where(
+                ((GroupMessageLink.channel == channel) & (GroupMessageLink.chat_id == chat_id))
+                | (GroupMessageLink.participant_id == participant_id)
+            )
+        )
+        await session.execute(
+            delete(FacilitatorChat).where(FacilitatorChat.channel == channel, FacilitatorChat.chat_id == chat_id)
+        )
+        await session.execute(delete(Support).where(Support.participant_id == participant_id))
+        await session.execute(
+            delete(CommitmentNotice).where(CommitmentNotice.recipient == f"participant:{participant_id}")
+        )
+        await session.execute(delete(Conversation).where(Conversation.participant_id == participant_id))
+        await session.execute(delete(Participant).where(Participant.id == participant_id))
+        session.expunge_all()  # the conversation row is gone: nothing of it may be written back
 
 
 class ConversationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def find(self, channel: str, chat_id: int) -> Conversation | None:
+    async def find(self, channel: str, chat_id: str) -> Conversation | None:
         query = select(Conversation).where(Conversation.channel == channel, Conversation.chat_id == chat_id)
         return (await self._session.execute(query)).scalar_one_or_none()
 
@@ -66,6 +106,37 @@ class ConversationRepository:
     async def of_participant(self, participant_id: int) -> Conversation | None:
         query = select(Conversation).where(Conversation.participant_id == participant_id).limit(1)
         return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def of_participants(self, participant_ids: Sequence[int]) -> dict[int, Conversation]:
+        """The conversation of each of these participants that has one, in one query per 500."""
+        found: dict[int, Conversation] = {}
+        for start in range(0, len(participant_ids), 500):
+            query = select(Conversation).where(Conversation.participant_id.in_(participant_ids[start : start + 500]))
+            found.update({c.participant_id: c for c in (await self._session.execute(query)).scalars()})
+        return found
+
+    async def get(self, conversation_id: int) -> Conversation | None:
+        return await self._session.get(Conversation, conversation_id)
+
+    async def inactive_drafts(
+        self, seen_before: datetime, skip_steps: Sequence[str], *, seen_after: datetime, limit: int = 500
+    ) -> list[int]:
+        """Chats last heard from between ``seen_after`` and ``seen_before``, in a step not skipped, not
+        reminded yet, whose person did not turn reminders off: candidates for a reminder, oldest first."""
+        query = (
+            select(Conversation.id)
+            .join(Participant, Participant.id == Conversation.participant_id)
+            .where(
+                Conversation.last_seen_at <= seen_before,
+                Conversation.last_seen_at >= seen_after,
+                Conversation.reminded_at.is_(None),
+                Conversation.step.not_in(list(skip_steps)),
+                Participant.reminders.is_(True),
+            )
+            .order_by(Conversation.last_seen_at)
+            .limit(limit)
+        )
+        return list((await self._session.execute(query)).scalars())
 
 
 class ProposalRepository:
@@ -93,6 +164,10 @@ class ProposalRepository:
     async def get(self, proposal_id: int) -> Proposal | None:
         return await self._session.get(Proposal, proposal_id)
 
+    async def by_ids(self, ids: Sequence[int]) -> dict[int, Proposal]:
+        query = select(Proposal).where(Proposal.id.in_(list(ids)))
+        return {p.id: p for p in (await self._session.execute(query)).scalars()}
+
     async def by_codes(self, codes: list[str]) -> dict[str, Proposal]:
         found: dict[str, Proposal] = {}
         for start in range(0, len(codes), 500):
@@ -100,10 +175,17 @@ class ProposalRepository:
             found.update({p.code: p for p in (await self._session.execute(query)).scalars()})
         return found
 
+    async def by_code(self, code: str) -> Proposal | None:
+        query = select(Proposal).where(Proposal.code == code)
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def history(self, proposal_id: int) -> Sequence[StatusChange]:
+        """Every status the proposal had, oldest first."""
+        query = select(StatusChange).where(StatusChange.proposal_id == proposal_id).order_by(StatusChange.id)
+        return (await self._session.execute(query)).scalars().all()
+
     def record_status(self, proposal: Proposal, reason: str | None, actor: str) -> None:
         self._session.add(StatusChange(proposal_id=proposal.id, status=proposal.status, reason=reason, actor=actor))
-
-
 
 
 class UpdateLog:
@@ -112,21 +194,19 @@ class UpdateLog:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def seen(self, channel: str, update_id: int) -> bool:
-        found = await self._session.get(ProcessedUpdate, (channel, update_id))
+    async def seen(self, channel: str, event_id: str) -> bool:
+        found = await self._session.get(ProcessedUpdate, (channel, event_id))
         return found is not None
 
-    async def record(self, channel: str, update_id: int) -> None:
-        self._session.add(ProcessedUpdate(channel=channel, update_id=update_id))
+    async def record(self, channel: str, event_id: str) -> None:
+        self._session.add(ProcessedUpdate(channel=channel, event_id=event_id))
         try:
             await self._session.flush()
         except IntegrityError as error:
-            raise AlreadyRecorded(update_id) from error
+            raise AlreadyRecorded(event_id) from error
 
     async def forget_before(self, moment: datetime) -> int:
-        result = await self._session.execute(
-            delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < moment)
-        )
+        result = await self._session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < moment))
         return int(getattr(result, "rowcount", 0) or 0)
 
 
@@ -136,31 +216,65 @@ class Outbox:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def put(self, channel: str, chat_id: int, payload: str) -> OutboxMessage:
-        message = OutboxMessage(channel=channel, chat_id=chat_id, payload=payload)
+    def put_later(self, channel: str, chat_id: str, payload: str, priority: int = BULK) -> None:
+        """Queue a message without waiting for its id (bulk work: written at the next flush)."""
+        self._session.add(OutboxMessage(channel=channel, chat_id=chat_id, payload=payload, priority=priority))
+
+    async def put(self, channel: str, chat_id: str, payload: str, priority: int = BULK) -> OutboxMessage:
+        message = OutboxMessage(channel=channel, chat_id=chat_id, payload=payload, priority=priority)
         self._session.add(message)
         await self._session.flush()
         return message
 
     async def due(self, channel: str, now: datetime, limit: int = 100) -> Sequence[OutboxMessage]:
+        """Pending messages of ``channel`` due by ``now``, whole chats at a time: first the chats that hold a
+        reply (``REPLY``), then by how long they have waited; each chat's messages in the order they were
+        queued, so that a reply goes before notices to others but never overtakes its own chat's."""
+        pending = (
+            OutboxMessage.channel == channel,
+            OutboxMessage.status == "pending",
+            OutboxMessage.due_at <= now,
+        )
+        chats = (
+            select(
+                OutboxMessage.chat_id,
+                func.min(OutboxMessage.priority).label("first_priority"),
+                func.min(OutboxMessage.due_at).label("first_due"),
+            )
+            .where(*pending)
+            .group_by(OutboxMessage.chat_id)
+            .order_by("first_priority", "first_due")
+            .limit(limit)
+            .subquery()
+        )
+        query = (
+            select(OutboxMessage)
+            .join(chats, OutboxMessage.chat_id == chats.c.chat_id)
+            .where(*pending)
+            .order_by(chats.c.first_priority, chats.c.first_due, chats.c.chat_id, OutboxMessage.id)
+            .limit(limit)
+        )
+        return (await self._session.execute(query)).scalars().all()
+
+    async def of_chat(self, channel: str, chat_id: str, limit: int = 50) -> Sequence[OutboxMessage]:
+        """A chat's pending messages in the order they were queued, due or not (a later one waits behind)."""
         query = (
             select(OutboxMessage)
             .where(
-                OutboxMessage.channel == channel,
-                OutboxMessage.status == "pending",
-                OutboxMessage.due_at <= now,
+                OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending"
             )
             .order_by(OutboxMessage.id)
             .limit(limit)
         )
         return (await self._session.execute(query)).scalars().all()
 
-    async def get(self, message_id: int) -> OutboxMessage | None:
-        return await self._session.get(OutboxMessage, message_id)
-
-    async def claim(self, message_ids: Sequence[int], now: datetime, until: datetime) -> dict[int, OutboxMessage]:
-        """Take pending messages for sending, except those another sender holds; returns what is ours."""
+    async def claim(
+        self, message_ids: Sequence[int], now: datetime, until: datetime, channel: str | None = None
+    ) -> dict[int, OutboxMessage]:
+        """Take pending messages (of ``channel``) for sending, except those another sender holds;
+        returns what is ours."""
         claimed: dict[int, OutboxMessage] = {}
+        of_channel = [OutboxMessage.channel == channel] if channel is not None else []
         for start in range(0, len(message_ids), 500):
             batch = list(message_ids[start : start + 500])
             result = await self._session.execute(
@@ -169,6 +283,7 @@ class Outbox:
                     OutboxMessage.id.in_(batch),
                     OutboxMessage.status == "pending",
                     (OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until < now),
+                    *of_channel,
                 )
                 .values(claimed_until=until)
                 .returning(OutboxMessage.id)
@@ -176,18 +291,113 @@ class Outbox:
             ours = list(result.scalars())
             if ours:
                 rows = await self._session.execute(
-                    select(OutboxMessage).where(OutboxMessage.id.in_(ours)).execution_options(populate_existing=True))
+                    select(OutboxMessage).where(OutboxMessage.id.in_(ours)).execution_options(populate_existing=True)
+                )
                 claimed.update({row.id: row for row in rows.scalars()})
         return claimed
 
+    async def renew(self, message_id: int, held_until: datetime, until: datetime) -> bool:
+        """Extend our claim, if it is still the one we hold (nobody took the message after it lapsed)."""
+        result = await self._session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message_id,
+                OutboxMessage.status == "pending",
+                OutboxMessage.claimed_until == held_until,
+            )
+            .values(claimed_until=until)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def of_other_channels(self, message_ids: Sequence[int], channel: str) -> set[int]:
+        """Which of these messages go through another channel than ``channel``."""
+        if not message_ids:
+            return set()
+        query = select(OutboxMessage.id).where(
+            OutboxMessage.id.in_(list(message_ids)), OutboxMessage.channel != channel
+        )
+        return set((await self._session.execute(query)).scalars())
+
     async def delivered(self, message_id: int) -> None:
         await self._session.execute(delete(OutboxMessage).where(OutboxMessage.id == message_id))
+
+    async def sent(self, message_id: int, channel_message_id: str | None, at: datetime) -> None:
+        """Keep a message the channel accepted, for its receipts: ``pending`` becomes ``sent`` (a receipt
+        that arrived before this, or a refusal that made it wait, is kept)."""
+        await self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(
+                status=case((OutboxMessage.status == "pending", "sent"), else_=OutboxMessage.status),
+                message_id=channel_message_id,
+                sent_at=at,
+                claimed_until=None,
+            )
+        )
+
+    async def receipted(self, channel: str, outbox_id: int | None, channel_message_id: str) -> OutboxMessage | None:
+        """The message a receipt is about: by our id when the channel echoes it, else by the channel's id."""
+        if outbox_id is not None:
+            row = await self._session.get(OutboxMessage, outbox_id)
+            return row if row is not None and row.channel == channel else None
+        query = select(OutboxMessage).where(
+            OutboxMessage.channel == channel, OutboxMessage.message_id == channel_message_id
+        )
+        return (await self._session.execute(query.limit(1))).scalar_one_or_none()
+
+    async def advance(self, message_id: int, status: str, *, blank: bool = False) -> None:
+        """Record a receipt (``sent``, ``delivered``, ``read``); ``blank`` forgets the text and the recipient."""
+        values: dict[str, object] = {"status": status, "claimed_until": None}
+        if blank:
+            values.update(payload="", chat_id="")
+        await self._session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
+
+    async def wait_for_person(self, message_id: int, reason: str) -> None:
+        """The channel may not deliver it now: keep it until the person writes again."""
+        await self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(status="waiting", last_error=reason[:500], claimed_until=None)
+        )
+
+    async def has_waiting(self, channel: str, chat_id: str) -> bool:
+        query = select(OutboxMessage.id).where(
+            OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id, OutboxMessage.status == "waiting"
+        )
+        return (await self._session.execute(query.limit(1))).first() is not None
+
+    async def release_waiting(self, channel: str, chat_id: str, now: datetime) -> list[int]:
+        """The person wrote again: what waited for them is due now. Returns those ids, in order."""
+        result = await self._session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id, OutboxMessage.status == "waiting"
+            )
+            .values(status="pending", due_at=now, message_id=None, claimed_until=None)
+            .returning(OutboxMessage.id)
+        )
+        return sorted(result.scalars())
+
+    async def forget_receipts_before(self, moment: datetime) -> int:
+        """Delete what was sent before ``moment`` (its receipts have been counted long enough)."""
+        result = await self._session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.status.in_(("sent", "delivered", "read")), OutboxMessage.sent_at < moment
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def retry_later(self, message_id: int, due_at: datetime, error: str) -> None:
         await self._session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id)
-            .values(attempts=OutboxMessage.attempts + 1, due_at=due_at, last_error=error[:500], claimed_until=None)
+            .values(
+                status="pending",
+                attempts=OutboxMessage.attempts + 1,
+                due_at=due_at,
+                last_error=error[:500],
+                claimed_until=None,
+            )
         )
 
     async def give_up(self, message_id: int, status: str, error: str) -> None:
@@ -197,24 +407,62 @@ class Outbox:
             .values(status=status, attempts=OutboxMessage.attempts + 1, last_error=error[:500], claimed_until=None)
         )
 
-    async def release(self, message_ids: Sequence[int]) -> None:
-        """Give back claims that were not used (the messages wait behind one that failed)."""
-        await self._session.execute(
-            update(OutboxMessage).where(OutboxMessage.id.in_(list(message_ids))).values(claimed_until=None))
+    async def release(self, claims: Sequence[tuple[int, datetime | None]]) -> None:
+        """Give back claims that were not used (the messages wait behind one that failed) — each only if it
+        is still ours: a claim that lapsed may be another sender's by now."""
+        for message_id, held_until in claims:
+            await self._session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id, OutboxMessage.claimed_until == held_until)
+                .values(claimed_until=None)
+            )
 
-    async def release_claims(self) -> None:
-        """Forget every claim: only for a single sending process, at its start (a crash left them)."""
-        await self._session.execute(update(OutboxMessage).values(claimed_until=None))
+    async def release_claims(self, channel: str) -> None:
+        """Forget every claim on ``channel``: only for its single sending process, at its start (a crash
+        left them; another channel's sender of the same process may already be sending)."""
+        await self._session.execute(
+            update(OutboxMessage).where(OutboxMessage.channel == channel).values(claimed_until=None)
+        )
 
     async def listing(self, statuses: tuple[str, ...], limit: int = 50) -> Sequence[OutboxMessage]:
+        query = select(OutboxMessage).where(OutboxMessage.status.in_(statuses)).order_by(OutboxMessage.id).limit(limit)
+        return (await self._session.execute(query)).scalars().all()
+
+    async def troubled(self, limit: int = 50) -> Sequence[OutboxMessage]:
+        """Messages that wait for their person, failed or undeliverable ones, and pending ones being retried,
+        oldest first."""
         query = (
-            select(OutboxMessage).where(OutboxMessage.status.in_(statuses)).order_by(OutboxMessage.id).limit(limit)
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.status.in_(("waiting", "failed", "undeliverable"))
+                | ((OutboxMessage.status == "pending") & (OutboxMessage.attempts > 0))
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
         )
         return (await self._session.execute(query)).scalars().all()
 
     async def counts(self) -> dict[str, int]:
-        query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-        return {status: int(n) for status, n in (await self._session.execute(query)).all()}
+        """Messages per status over every channel, and ``retrying`` (see ``counts_by_channel``)."""
+        totals: dict[str, int] = {}
+        for held in (await self.counts_by_channel()).values():
+            for status, n in held.items():
+                totals[status] = totals.get(status, 0) + n
+        return {status: n for status, n in totals.items() if n}
+
+    async def counts_by_channel(self) -> dict[str, dict[str, int]]:
+        """Messages per channel and status, and ``retrying``: pending ones that already failed for a passing
+        reason (counted among the pending too)."""
+        retrying = func.sum(case((OutboxMessage.attempts > 0, 1), else_=0))
+        query = select(OutboxMessage.channel, OutboxMessage.status, func.count(), retrying).group_by(
+            OutboxMessage.channel, OutboxMessage.status
+        )
+        counts: dict[str, dict[str, int]] = {}
+        for channel, status, n, retried in (await self._session.execute(query)).all():
+            counts.setdefault(channel, {})[status] = int(n)
+            if status == "pending":
+                counts[channel]["retrying"] = int(retried or 0)
+        return counts
 
 
 class Counters:

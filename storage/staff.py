@@ -8,9 +8,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import AuditEntry, StaffMember
-
-ROLES = ("admin", "moderator", "analyst")
+from storage.models import AuditEntry, StaffInvitation, StaffMember
+from storage.roles import ROLES
 
 
 class StaffRepository:
@@ -20,6 +19,9 @@ class StaffRepository:
     async def find(self, channel: str, external_id: str) -> StaffMember | None:
         query = select(StaffMember).where(StaffMember.channel == channel, StaffMember.external_id == external_id)
         return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def get(self, member_id: int) -> StaffMember | None:
+        return await self._session.get(StaffMember, member_id)
 
     async def put(self, channel: str, external_id: str, role: str, added_by: str) -> StaffMember:
         """Add a staff member, or change the role of an existing one."""
@@ -45,6 +47,22 @@ class StaffRepository:
         return (await self._session.execute(query)).scalars().all()
 
 
+class Invitations:
+    """One-time codes that give a staff role; only their hashes are stored."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, invitation: StaffInvitation) -> StaffInvitation:
+        self._session.add(invitation)
+        await self._session.flush()
+        return invitation
+
+    async def by_hash(self, code_hash: str) -> StaffInvitation | None:
+        query = select(StaffInvitation).where(StaffInvitation.code_hash == code_hash)
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+
 class AuditLog:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -52,6 +70,9 @@ class AuditLog:
     async def record(self, actor: str, action: str, target: str | None = None, **detail: Any) -> None:
         self._session.add(AuditEntry(actor=actor, action=action, target=target, detail=detail))
 
-    async def latest(self, limit: int = 100) -> Sequence[AuditEntry]:
+    async def latest(self, limit: int = 100, *, before: int | None = None) -> Sequence[AuditEntry]:
+        """The latest entries, newest first (those older than the entry ``before``, to page back)."""
         query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+        if before is not None:
+            query = query.where(AuditEntry.id < before)
         return (await self._session.execute(query)).scalars().all()

@@ -29,6 +29,10 @@ class Stats:
     total: int = 0
     by_axis_pillar: Mapping[tuple[str, str], int] = field(default_factory=dict)
     by_zone: Mapping[str | None, int] = field(default_factory=dict)
+    by_source: Mapping[str, int] = field(default_factory=dict)
+    """``chat`` and ``workshop``: where the proposals came from."""
+    by_axis_pillar_source: Mapping[tuple[str, str, str], int] = field(default_factory=dict)
+    by_zone_source: Mapping[tuple[str | None, str], int] = field(default_factory=dict)
     by_sector: Mapping[str | None, int] = field(default_factory=dict)
     by_language: Mapping[str, int] = field(default_factory=dict)
     by_status: Mapping[str, int] = field(default_factory=dict)
@@ -53,16 +57,27 @@ async def proposal_stats(
     where = conditions(filters)
     async with database.engine.connect() as conn:
         conn = await conn.execution_options(**READ_ONLY)
-        by_axis_pillar = await _grouped(conn, where, _TABLE.c.axis_id, _TABLE.c.pillar_id)
-        by_zone = await _grouped(conn, where, _TABLE.c.zone)
+        by_axis_pillar_source = await _grouped(conn, where, _TABLE.c.axis_id, _TABLE.c.pillar_id, _TABLE.c.source)
+        by_zone_source = await _grouped(conn, where, _TABLE.c.zone, _TABLE.c.source)
         by_sector = await _grouped(conn, where, _TABLE.c.sector)
         by_language = await _grouped(conn, where, _TABLE.c.language)
         by_status = await _grouped(conn, where, _TABLE.c.status)
         by_hour = await _grouped(conn, where, _utc_hour(database).label("hour"))
+    by_source: Counter[str] = Counter()
+    by_axis_pillar: Counter[tuple[str, str]] = Counter()
+    for (axis, pillar, source), n in by_axis_pillar_source.items():
+        by_source[str(source)] += n
+        by_axis_pillar[(str(axis), str(pillar))] += n
+    by_zone: Counter[str | None] = Counter()
+    for (zone, _source), n in by_zone_source.items():
+        by_zone[_key(zone)] += n
     return Stats(
         total=sum(by_status.values()),
-        by_axis_pillar={(str(a), str(p)): n for (a, p), n in by_axis_pillar.items()},
-        by_zone={_key(z): n for (z,), n in by_zone.items()},
+        by_axis_pillar=dict(by_axis_pillar),
+        by_zone=dict(by_zone),
+        by_source=dict(by_source),
+        by_axis_pillar_source={(str(a), str(p), str(s)): n for (a, p, s), n in by_axis_pillar_source.items()},
+        by_zone_source={(_key(z), str(s)): n for (z, s), n in by_zone_source.items()},
         by_sector={_key(s): n for (s,), n in by_sector.items()},
         by_language={str(lang): n for (lang,), n in by_language.items()},
         by_status={str(status): n for (status,), n in by_status.items()},

@@ -8,29 +8,34 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.delivery import Delivery
-from bot.pacing import Limits, Pacer
-from bot.sending import Sent
+from bot.outbox.delivery import Delivery
+from bot.outbox.pacing import Pacer
+from bot.outbox.sending import Pace
 from handlers.engine import Engine
-from handlers.messages import Incoming, Location, Outgoing
+from handlers.messages import Incoming, Location, Outgoing, Sent
 
 
 @dataclass
 class RecordingSender:
+    """Records what would be sent; group chats are those whose id starts with '-' (as on Telegram)."""
+
     sent: list[Outgoing] = field(default_factory=list)
 
-    async def send(self, message: Outgoing) -> Sent | None:
+    def is_group(self, chat_id: str) -> bool:
+        return chat_id.startswith("-")
+
+    async def send(self, message: Outgoing, reference: str = "") -> Sent:
         self.sent.append(message)
-        return Sent(len(self.sent), message.thread_id)
+        return Sent(str(len(self.sent)), message.thread)
 
 
 class Counter:
     def __init__(self) -> None:
         self.value = 1000
 
-    def __call__(self) -> int:
+    def __call__(self) -> str:
         self.value += 1
-        return self.value
+        return str(self.value)
 
 
 @dataclass
@@ -38,24 +43,31 @@ class Citizen:
     engine: Engine
     delivery: Delivery
     sender: RecordingSender
-    next_update_id: Callable[[], int]
-    user_id: int = 501
+    next_event_id: Callable[[], str]
+    user_id: str = "501"
     language_code: str = "es"
+    channel: str = "telegram"
 
     @property
     def inbox(self) -> list[Outgoing]:
         """Everything the bot sent to this citizen's chat, whatever caused it."""
-        return [m for m in self.sender.sent if m.chat_id == self.user_id]
+        return [m for m in self.sender.sent if m.to.chat_id == self.user_id and m.to.channel == self.channel]
 
     async def _deliver(self, incoming: Incoming) -> list[Outgoing]:
+        """The replies to this chat are sent in its turn; the rest (cards, notices) as the drainer would."""
         before = len(self.sender.sent)
         await self.engine.handle(incoming, self.delivery.deliver)
-        return [m for m in self.sender.sent[before:] if m.chat_id == self.user_id]
+        await self.delivery.drain_once()
+        return [m for m in self.sender.sent[before:] if m.to.chat_id == self.user_id]
 
     def incoming(self, **values: Any) -> Incoming:
-        base: dict[str, Any] = {"update_id": self.next_update_id(), "channel": "telegram",
-                                "chat_id": self.user_id, "user_id": self.user_id,
-                                "language_code": self.language_code}
+        base: dict[str, Any] = {
+            "event_id": self.next_event_id(),
+            "channel": self.channel,
+            "chat_id": self.user_id,
+            "user_id": self.user_id,
+            "language_hint": self.language_code,
+        }
         base.update(values)
         return Incoming(**base)
 
@@ -71,16 +83,16 @@ class Citizen:
 
     async def press(self, label: str) -> list[Outgoing]:
         for message in reversed(self.inbox):
-            buttons = [b for row in message.buttons for b in row]
-            if buttons:
-                for button in buttons:
-                    if button.label == label:
-                        return await self.press_data(button.data)
-                raise AssertionError(f"no button {label!r}; the last keyboard has {[b.label for b in buttons]}")
+            options = message.options
+            if options:
+                for option in options:
+                    if option.label == label:
+                        return await self.press_data(option.id)
+                raise AssertionError(f"no button {label!r}; the last keyboard has {[o.label for o in options]}")
         raise AssertionError("no message with buttons yet")
 
     async def press_data(self, data: str) -> list[Outgoing]:
-        return await self._deliver(self.incoming(content_type="button", button_data=data))
+        return await self._deliver(self.incoming(content_type="button", choice=data))
 
     async def replay(self, incoming: Incoming) -> list[Outgoing]:
         return await self._deliver(incoming)
@@ -91,10 +103,10 @@ class Citizen:
         return self.inbox[-1]
 
     def labels(self) -> list[str]:
-        return [b.label for row in self.last.buttons for b in row]
+        return [o.label for o in self.last.options]
 
 
-UNLIMITED = Limits(per_second=1e6, per_chat_per_second=1e6, chat_burst=1000, per_group_per_minute=1e8)
+UNLIMITED = Pace(per_second=1e6, per_chat_per_second=1e6, chat_burst=1000, per_group_per_minute=1e8)
 
 
 def fast_pacer() -> Pacer:
@@ -112,15 +124,15 @@ class Moderator:
     engine: Engine
     delivery: Delivery
     sender: RecordingSender
-    next_update_id: Callable[[], int]
-    user_id: int = 900
-    group_id: int = -100200
+    next_event_id: Callable[[], str]
+    user_id: str = "900"
+    group_id: str = "-100200"
 
-    def group_messages(self) -> list[tuple[int, Outgoing]]:
+    def group_messages(self) -> list[tuple[str, Outgoing]]:
         """(message id, message) of everything the bot posted in the group."""
-        return [(i + 1, m) for i, m in enumerate(self.sender.sent) if m.chat_id == self.group_id]
+        return [(str(i + 1), m) for i, m in enumerate(self.sender.sent) if m.to.chat_id == self.group_id]
 
-    def find(self, contains: str) -> int:
+    def find(self, contains: str) -> str:
         """The id of the latest group message containing ``contains``."""
         for message_id, message in reversed(self.group_messages()):
             if contains in message.text:
@@ -128,21 +140,27 @@ class Moderator:
         raise AssertionError(f"no group message contains {contains!r}")
 
     def _incoming(self, **values: Any) -> Incoming:
-        base: dict[str, Any] = {"update_id": self.next_update_id(), "channel": "telegram",
-                                "chat_id": self.group_id, "user_id": self.user_id, "chat_type": "supergroup",
-                                "message_id": self.next_update_id()}
+        base: dict[str, Any] = {
+            "event_id": self.next_event_id(),
+            "channel": "telegram",
+            "chat_id": self.group_id,
+            "user_id": self.user_id,
+            "chat_type": "supergroup",
+            "message_id": self.next_event_id(),
+        }
         base.update(values)
         return Incoming(**base)
 
-    async def reply(self, to_message_id: int, text: str) -> list[Outgoing]:
-        before = len(self.sender.sent)
-        await self.engine.handle(self._incoming(content_type="text", text=text, reply_to_message_id=to_message_id),
-                                 self.delivery.deliver)
-        return self.sender.sent[before:]
+    async def reply(self, to_message_id: str, text: str) -> list[Outgoing]:
+        return await self._deliver(self._incoming(content_type="text", text=text, reply_to=to_message_id))
 
     async def press(self, data: str) -> list[Outgoing]:
+        return await self._deliver(self._incoming(content_type="button", choice=data))
+
+    async def _deliver(self, incoming: Incoming) -> list[Outgoing]:
         before = len(self.sender.sent)
-        await self.engine.handle(self._incoming(content_type="button", button_data=data), self.delivery.deliver)
+        await self.engine.handle(incoming, self.delivery.deliver)
+        await self.delivery.drain_once()
         return self.sender.sent[before:]
 
 

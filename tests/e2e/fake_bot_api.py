@@ -89,6 +89,7 @@ Handler = Callable[[Params], Awaitable[Any]]
 ReceivedKind = Literal["message", "edit", "document", "photo"]
 
 DEFAULT_TOKEN: Final = "123456:TEST-TOKEN"
+HTML_PAGE: Final = "__html_page__"
 BOT_FIRST_NAME: Final = "Cocrea"
 BOT_USERNAME: Final = "cocrea_test_bot"
 MAX_TEXT_CHARS: Final = 4096
@@ -99,8 +100,7 @@ MAX_UPLOAD_BYTES: Final = 50 * 1024 * 1024
 
 WEBHOOK_SECRET_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"
 CONFLICT_WEBHOOK: Final = (
-    "Conflict: can't use getUpdates method while webhook is active; "
-    "use deleteWebhook to delete the webhook first"
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
 )
 CONFLICT_POLLING: Final = (
     "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
@@ -180,11 +180,13 @@ PNG_BYTES: Final = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 class ApiError(Exception):
     """A Telegram error answer: ``{"ok": false, "error_code": status, ...}``."""
 
-    def __init__(self, status: int, description: str, *, retry_after: int | None = None) -> None:
+    def __init__(self, status: int, description: str, *, retry_after: int | None = None, html: bool = False) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
         self.retry_after = retry_after
+        self.html = html
+        """Answer an HTML page instead of Telegram's JSON, as a proxy in front of the Bot API does on a 502."""
 
     def envelope(self) -> JsonDict:
         body: JsonDict = {"ok": False, "error_code": self.status, "description": self.description}
@@ -571,9 +573,7 @@ class _MarkdownV2:
         if char == ">" and (index == 0 or self.text[index - 1] == "\n"):
             return index + 1
         if char in _MDV2_RESERVED:
-            raise _entities_error(
-                f"Character '{char}' is reserved and must be escaped with the preceding '\\'"
-            )
+            raise _entities_error(f"Character '{char}' is reserved and must be escaped with the preceding '\\'")
         self.out.append(char)
         return index + 1
 
@@ -772,9 +772,7 @@ def _keyboard_labels(markup: JsonDict | None) -> list[list[str]]:
     ]
 
 
-def _received(
-    message: JsonDict, kind: ReceivedKind, markup: JsonDict | None, file: StoredFile | None
-) -> Received:
+def _received(message: JsonDict, kind: ReceivedKind, markup: JsonDict | None, file: StoredFile | None) -> Received:
     return Received(
         message_id=message["message_id"],
         text=message.get("text", message.get("caption")),
@@ -893,6 +891,7 @@ class _Fault:
     status: int
     description: str
     retry_after: int | None
+    html: bool = False
 
 
 @dataclass
@@ -950,6 +949,8 @@ class FakeChat:
         self.chat_actions: list[str] = []
         self._consumed = 0
         self._last_message_id = 0
+        self.patience = 10.0
+        """How long ``expect`` waits by default for the bot's next message."""
 
     def chat_json(self) -> JsonDict:
         raise NotImplementedError
@@ -974,18 +975,18 @@ class FakeChat:
         contains: str | None = None,
         *,
         kind: ReceivedKind | None = None,
-        timeout: float = 10.0,  # noqa: ASYNC109
+        timeout: float | None = None,  # noqa: ASYNC109
     ) -> Received:
-        """The next unconsumed bot message; it must contain ``contains`` (and be ``kind``).
+        """The next unconsumed bot message; it must contain ``contains`` (and be ``kind``), within ``timeout``
+        seconds (by default the chat's ``patience``).
 
         Strict on purpose: earlier messages are not skipped. The message is
         consumed even when the check fails (the AssertionError shows it).
         """
+        timeout = self.patience if timeout is None else timeout
         if not await self._fake.wait_until(lambda: len(self.inbox) > self._consumed, timeout):
             last = self.inbox[-1].describe() if self.inbox else "nothing at all"
-            raise AssertionError(
-                f"{self.describe()}: no new bot message within {timeout}s (last one: {last})"
-            )
+            raise AssertionError(f"{self.describe()}: no new bot message within {timeout}s (last one: {last})")
         received = self.inbox[self._consumed]
         self._consumed += 1
         if contains is not None and contains not in (received.text or ""):
@@ -1026,8 +1027,7 @@ class FakeChat:
                 return await self._fake.enqueue_callback(self, presser, message, button["callback_data"])
         available = [button["text"] for button in buttons]
         raise AssertionError(
-            f"{self.describe()}: no button {label!r} in message #{message['message_id']}; "
-            f"available: {available}"
+            f"{self.describe()}: no button {label!r} in message #{message['message_id']}; available: {available}"
         )
 
     async def _press_data(self, presser: FakeUser, data: str, message_id: int | None) -> int:
@@ -1179,9 +1179,13 @@ class FakeGroup(FakeChat):
         """A forum topic: its id is the id of the service message that opens it."""
         thread_id = self.next_message_id()
         self.topics[thread_id] = name
-        self.messages[thread_id] = {"message_id": thread_id, "chat": self.chat_json(), "date": _now(),
-                                    "message_thread_id": thread_id,
-                                    "forum_topic_created": {"name": name, "icon_color": 7322096}}
+        self.messages[thread_id] = {
+            "message_id": thread_id,
+            "chat": self.chat_json(),
+            "date": _now(),
+            "message_thread_id": thread_id,
+            "forum_topic_created": {"name": name, "icon_color": 7322096},
+        }
         return thread_id
 
     async def press(self, from_user: FakeUser, label: str, *, message_id: int | None = None) -> int:
@@ -1355,13 +1359,14 @@ class FakeBotApi:
         retry_after: int | None = None,
         times: int = 1,
         chat_id: int | None = None,
+        html: bool = False,
     ) -> None:
-        """The next ``times`` calls of ``method`` ("*" = any) answer this error."""
+        """The next ``times`` calls of ``method`` ("*" = any) answer this error (an HTML page with ``html``)."""
         if status == 429:
             retry_after = retry_after or 1
         default = f"Too Many Requests: retry after {retry_after}" if status == 429 else None
         text = description or default or _DEFAULT_DESCRIPTIONS.get(status, f"Error {status}")
-        self._faults.append(_Fault(method.lower(), times, chat_id, status, text, retry_after))
+        self._faults.append(_Fault(method.lower(), times, chat_id, status, text, retry_after, html))
 
     def stall_next(
         self,
@@ -1494,9 +1499,7 @@ class FakeBotApi:
             self._pending.sort(key=lambda item: int(item["update_id"]))
         await self._notify()
 
-    async def enqueue_message(
-        self, chat: FakeChat, sender: FakeUser, fields: JsonDict, reply_to: int | None
-    ) -> int:
+    async def enqueue_message(self, chat: FakeChat, sender: FakeUser, fields: JsonDict, reply_to: int | None) -> int:
         """Queue a ``message`` update from ``sender`` in ``chat``."""
         message: JsonDict = {
             "message_id": chat.next_message_id(),
@@ -1552,6 +1555,9 @@ class FakeBotApi:
         except ApiError as error:
             return self._error_response(error)
         status, body = await self._process(request.match_info["method"], params)
+        if body.get(HTML_PAGE):
+            page = f"<html><head><title>{status}</title></head><body><h1>{status} Bad Gateway</h1></body></html>"
+            return web.Response(status=status, text=page, content_type="text/html")
         return web.json_response(body, status=status)
 
     async def _handle_file(self, request: web.Request) -> web.Response:
@@ -1590,7 +1596,7 @@ class FakeBotApi:
             result = await self._run(name, entry[1], params)
         except ApiError as error:
             self._count_error(error)
-            return error.status, error.envelope()
+            return error.status, ({HTML_PAGE: True} if error.html else error.envelope())
         return 200, {"ok": True, "result": result}
 
     async def _run(self, name: str, handler: Handler, params: Params) -> Any:
@@ -1602,7 +1608,7 @@ class FakeBotApi:
         fault: _Fault | None = _take_rule(self._faults, name, chat_id)
         if fault is not None:
             self.stats.injected_faults += 1
-            raise ApiError(fault.status, fault.description, retry_after=fault.retry_after)
+            raise ApiError(fault.status, fault.description, retry_after=fault.retry_after, html=fault.html)
         if stall is not None and not stall.deliver:
             raise ApiError(502, "Bad Gateway")
         return await handler(params)
@@ -1702,10 +1708,19 @@ class FakeBotApi:
 
     async def _get_chat(self, params: Params) -> JsonDict:
         """A ChatFullInfo: the chat plus the fields Telegram always sends with it."""
-        gifts = {"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False, "premium_subscription": False,
-                 "gifts_from_channels": False}
-        return {**self._target_chat(params).chat_json(), "accent_color_id": 0, "max_reaction_count": 11,
-                "accepted_gift_types": gifts}
+        gifts = {
+            "unlimited_gifts": False,
+            "limited_gifts": False,
+            "unique_gifts": False,
+            "premium_subscription": False,
+            "gifts_from_channels": False,
+        }
+        return {
+            **self._target_chat(params).chat_json(),
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": gifts,
+        }
 
     async def _create_forum_topic(self, params: Params) -> JsonDict:
         chat = self._target_chat(params)
@@ -1768,12 +1783,7 @@ class FakeBotApi:
         self._pending = [update for update in self._pending if self._allows(update)]
 
     def _poll_should_return(self, generation: int) -> bool:
-        return (
-            bool(self._pending)
-            or self._stopping
-            or self._webhook is not None
-            or generation != self._poll_generation
-        )
+        return bool(self._pending) or self._stopping or self._webhook is not None or generation != self._poll_generation
 
     def _poll_result(self, generation: int, limit: int) -> list[JsonDict]:
         if self._stopping:
@@ -1841,9 +1851,7 @@ class FakeBotApi:
         """Deliver pending updates to the webhook, in order, one at a time, retrying."""
         delay = self._backoff[0]
         while self._webhook is hook and not self._stopping:
-            await self.wait_until(
-                lambda: bool(self._pending) or self._webhook is not hook or self._stopping, None
-            )
+            await self.wait_until(lambda: bool(self._pending) or self._webhook is not hook or self._stopping, None)
             if self._webhook is not hook or self._stopping:
                 return
             update = self._pending[0]
@@ -1993,9 +2001,7 @@ class FakeBotApi:
             raise _bad_request("message can't be edited")
         return message
 
-    async def _edit(
-        self, chat: FakeChat, old: JsonDict, changes: JsonDict, markup: JsonDict | None
-    ) -> JsonDict:
+    async def _edit(self, chat: FakeChat, old: JsonDict, changes: JsonDict, markup: JsonDict | None) -> JsonDict:
         unchanged = all(old.get(key) == value for key, value in changes.items())
         if unchanged and old.get("reply_markup") == markup:
             raise _bad_request(NOT_MODIFIED)

@@ -32,9 +32,7 @@ from tests.e2e.fake_bot_api import (
 
 TOKEN = "123456:TEST-TOKEN"
 Json = dict[str, Any]
-KEYBOARD: Json = {
-    "inline_keyboard": [[{"text": "Sí", "callback_data": "yes"}, {"text": "No", "callback_data": "no"}]]
-}
+KEYBOARD: Json = {"inline_keyboard": [[{"text": "Sí", "callback_data": "yes"}, {"text": "No", "callback_data": "no"}]]}
 
 
 @pytest_asyncio.fixture
@@ -132,9 +130,7 @@ async def test_unknown_token_method_and_path(fake: FakeBotApi, http: aiohttp.Cli
 
 
 @pytest.mark.parametrize("how", ["json", "form", "multipart", "query"])
-async def test_every_parameter_encoding_is_understood(
-    fake: FakeBotApi, http: aiohttp.ClientSession, how: str
-) -> None:
+async def test_every_parameter_encoding_is_understood(fake: FakeBotApi, http: aiohttp.ClientSession, how: str) -> None:
     ana = fake.user(1001)
     params = {"chat_id": ana.chat_id, "text": "¿Confirmas?", "reply_markup": KEYBOARD}
     status, body = await call(http, fake, "sendMessage", params, how=how)
@@ -298,9 +294,7 @@ async def test_updates_stay_until_confirmed_by_offset(fake: FakeBotApi, http: ai
     assert fake.pending_updates == []
 
 
-async def test_limit_negative_offset_and_allowed_updates(
-    fake: FakeBotApi, http: aiohttp.ClientSession
-) -> None:
+async def test_limit_negative_offset_and_allowed_updates(fake: FakeBotApi, http: aiohttp.ClientSession) -> None:
     ana = fake.user(1001)
     ids = [await ana.send(f"m{n}") for n in range(4)]
     _, body = await call(http, fake, "getUpdates", {"limit": 2}, how="form")
@@ -510,16 +504,12 @@ async def test_fail_next_injects_errors(fake: FakeBotApi, http: aiohttp.ClientSe
     assert fake.stats.flood_429 == 0
 
 
-async def test_stalled_send_times_out_but_is_still_delivered(
-    fake: FakeBotApi, http: aiohttp.ClientSession
-) -> None:
+async def test_stalled_send_times_out_but_is_still_delivered(fake: FakeBotApi, http: aiohttp.ClientSession) -> None:
     ana = fake.user(1001)
     fake.stall_next("sendMessage", 0.3)
     url = f"{fake.base_url}/bot{TOKEN}/sendMessage"
     with pytest.raises(asyncio.TimeoutError):
-        await http.post(
-            url, json={"chat_id": ana.chat_id, "text": "¿llegó?"}, timeout=aiohttp.ClientTimeout(total=0.1)
-        )
+        await http.post(url, json={"chat_id": ana.chat_id, "text": "¿llegó?"}, timeout=aiohttp.ClientTimeout(total=0.1))
     assert (await ana.expect("¿llegó?")).kind == "message"
     assert fake.stats.stalled_requests == 1
 
@@ -588,9 +578,7 @@ async def test_webhook_answer_can_carry_a_method(fake: FakeBotApi, http: aiohttp
         assert (await ana.expect("¡Recibido!")).kind == "message"
 
 
-async def test_webhook_only_calls_loopback_and_can_be_deleted(
-    fake: FakeBotApi, http: aiohttp.ClientSession
-) -> None:
+async def test_webhook_only_calls_loopback_and_can_be_deleted(fake: FakeBotApi, http: aiohttp.ClientSession) -> None:
     ana = fake.user(1001)
     await call(http, fake, "setWebhook", {"url": "https://cocrea.example.org/telegram"})
     update_id = await ana.send("hola")
@@ -625,9 +613,7 @@ async def test_webhook_target_redirects_a_public_url(fake: FakeBotApi, http: aio
 # --------------------------------------------------------------------------- other methods
 
 
-async def test_commands_are_stored_per_scope_and_language(
-    fake: FakeBotApi, http: aiohttp.ClientSession
-) -> None:
+async def test_commands_are_stored_per_scope_and_language(fake: FakeBotApi, http: aiohttp.ClientSession) -> None:
     es = [{"command": "start", "description": "Empezar"}]
     en = [{"command": "start", "description": "Start"}]
     await call(http, fake, "setMyCommands", {"commands": es}, how="form")

@@ -6,18 +6,27 @@ import asyncio
 import csv
 import io
 
-from bot.exporting import labeler
-from storage.export import proposal_rows, write_csv
-from tests.e2e.citizen_script import CONTRIBUTION, PROBLEM, consent, full_proposal, skip_profile, write_proposal
+from handlers.staff.exports import write_export
+from handlers.staff.requests import ExportRequest
+from tests.e2e.citizen_script import (
+    CONTRIBUTION,
+    PROBLEM,
+    consent,
+    full_proposal,
+    skip_profile,
+    skip_whole_profile,
+    submit,
+    write_proposal,
+)
 from tests.e2e.conftest import RunningBot, StartBot
 from tests.e2e.fake_bot_api import FakeBotApi
 
 
 async def exported(bot: RunningBot) -> list[dict[str, str]]:
-    out = io.StringIO()
-    app = bot.app
-    await write_csv(proposal_rows(app.database, labeler(app.consultation, app.catalogs, "es")), out)
-    return list(csv.DictReader(io.StringIO(out.getvalue())))
+    out = io.BytesIO()
+    async with bot.app.uow() as uow:
+        await write_export(uow, bot.app.services, ExportRequest(), out)
+    return list(csv.DictReader(io.StringIO(out.getvalue().decode("utf-8-sig"))))
 
 
 async def test_a_citizen_sends_a_full_proposal(fake: FakeBotApi, start_bot: StartBot, framework: str) -> None:
@@ -29,12 +38,33 @@ async def test_a_citizen_sends_a_full_proposal(fake: FakeBotApi, start_bot: Star
     assert code == "UIO-0001"
     [row] = await exported(bot)
     assert (row["code"], row["axis"], row["problem"], row["contribution"]) == (
-        "UIO-0001", "Movilidad Sostenible", PROBLEM, CONTRIBUTION)
+        "UIO-0001",
+        "Movilidad Sostenible",
+        PROBLEM,
+        CONTRIBUTION,
+    )
     assert row["submitted_at"].endswith("-05:00")
     assert "1001" not in "".join(row.values()), "no Telegram id in an export"
     await ana.send("/mine")
     assert "UIO-0001" in ((await ana.expect("UIO-0001")).text or "")
     assert fake.stats.callback_answers > 0, "every button press is answered (the spinner stops)"
+
+
+async def test_one_button_skips_the_questions_about_the_person_two_messages_fewer(
+    fake: FakeBotApi, start_bot: StartBot, framework: str
+) -> None:
+    await start_bot(framework)
+    ana, luis = fake.user(1001, "Ana"), fake.user(1002, "Luis")
+    await full_proposal(ana)  # answering "prefer not to say" three times
+    await consent(luis)
+    await skip_whole_profile(luis)
+    await write_proposal(luis)
+    assert await submit(luis) == "UIO-0002"
+
+    sent = {user.user_id: 0 for user in (ana, luis)}
+    for call in fake.calls("sendMessage"):
+        sent[int(call["chat_id"])] = sent.get(int(call["chat_id"]), 0) + 1
+    assert (sent[1001], sent[1002]) == (13, 11)
 
 
 async def test_two_citizens_interleaved(fake: FakeBotApi, start_bot: StartBot, framework: str) -> None:
@@ -44,8 +74,10 @@ async def test_two_citizens_interleaved(fake: FakeBotApi, start_bot: StartBot, f
     await consent(luis)
     await skip_profile(luis)
     await skip_profile(ana)
-    await asyncio.gather(write_proposal(ana, "Problema de Ana en el barrio norte de la ciudad."),
-                         write_proposal(luis, "Problema de Luis en el barrio sur de la ciudad."))
+    await asyncio.gather(
+        write_proposal(ana, "Problema de Ana en el barrio norte de la ciudad."),
+        write_proposal(luis, "Problema de Luis en el barrio sur de la ciudad."),
+    )
     await luis.press("Enviar propuesta")
     await luis.expect("UIO-0001")
     await ana.press("Enviar propuesta")
@@ -114,7 +146,8 @@ async def test_a_crash_mid_conversation_loses_nothing(fake: FakeBotApi, start_bo
     last = await ana.press("Integridad")
     await ana.expect("Describe el problema")
     await fake.wait_for_request(  # the batch is processed, and confirmed by the next offset
-        "getUpdates", where=lambda params: int(params.get("offset") or 0) > last)
+        "getUpdates", where=lambda params: int(params.get("offset") or 0) > last
+    )
     await bot.crash()
     await fake.redeliver(last)
 

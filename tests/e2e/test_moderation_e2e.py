@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from bot.cli_moderation import import_file
+from bot.cli.moderation import import_file
 from storage.database import Database
 from storage.uow import UnitOfWork
 from tests.e2e.citizen_script import full_proposal
@@ -46,13 +46,13 @@ async def test_a_follow_up_question_and_its_answer(fake: FakeBotApi, start_bot: 
 
     await group.send(mara, "¿En qué paradas exactamente?", reply_to_message_id=card.message_id)
     question = await ana.expect("Pregunta del equipo sobre tu propuesta UIO-0001")
-    assert "¿En qué paradas exactamente?" in (question.text or '')
+    assert "¿En qué paradas exactamente?" in (question.text or "")
     await group.expect("Pregunta enviada al autor de UIO-0001")
 
     await ana.send("En la Y y en el Labrador.", reply_to_message_id=question.message_id)
     await ana.expect("Gracias")
     answer = await group.expect("Respuesta del autor de UIO-0001")
-    assert "En la Y y en el Labrador." in (answer.text or '')
+    assert "En la Y y en el Labrador." in (answer.text or "")
     assert replied_to(card.message_id)(answer.raw), "the answer is threaded under the proposal's card"
 
     await group.press(mara, "Preguntar al autor", message_id=card.message_id)
@@ -77,7 +77,7 @@ async def test_ask_goes_to_the_moderators_and_back(fake: FakeBotApi, start_bot: 
     asked = await group.expect("Pregunta del participante P-")
     await group.send(mara, "En marzo, en el portal municipal.", reply_to_message_id=asked.message_id)
     reply = await ana.expect("Respuesta del equipo a tu pregunta")
-    assert "En marzo" in (reply.text or '')
+    assert "En marzo" in (reply.text or "")
 
 
 async def test_status_changes_reach_the_author_with_the_reason(
@@ -87,8 +87,11 @@ async def test_status_changes_reach_the_author_with_the_reason(
     ana = fake.user(1001, "Ana")
     await full_proposal(ana)
     card = await group.expect("Nueva propuesta UIO-0001")
-    for status, reason in (("En revisión", None), ("No adoptada", "Ya existe un compromiso similar."),
-                           ("Aceptada", "Se incluye en el compromiso 3.")):
+    for status, reason in (
+        ("En revisión", None),
+        ("No adoptada", "Ya existe un compromiso similar."),
+        ("Aceptada", "Se incluye en el compromiso 3."),
+    ):
         await group.press(mara, "Cambiar estado", message_id=card.message_id)
         choices = await group.expect("Nuevo estado para UIO-0001")
         await group.press(mara, status, message_id=choices.message_id)
@@ -96,16 +99,14 @@ async def test_status_changes_reach_the_author_with_the_reason(
             prompt = await group.expect("respuesta motivada")
             await group.send(mara, reason, reply_to_message_id=prompt.message_id)
         notice = await ana.expect(f"Novedades sobre tu propuesta UIO-0001: {status}.")
-        assert reason is None or reason in (notice.text or '')
+        assert reason is None or reason in (notice.text or "")
         await group.expect(f"UIO-0001 ahora está: {status}")
     await ana.send("/mine")
     mine = await ana.expect("UIO-0001")
-    assert "Aceptada" in (mine.text or '') and "compromiso 3" in (mine.text or '')
+    assert "Aceptada" in (mine.text or "") and "compromiso 3" in (mine.text or "")
 
 
-async def test_someone_who_is_not_a_moderator_is_ignored(
-    fake: FakeBotApi, start_bot: StartBot, framework: str
-) -> None:
+async def test_someone_who_is_not_a_moderator_is_ignored(fake: FakeBotApi, start_bot: StartBot, framework: str) -> None:
     bot, group, _ = await moderated(fake, start_bot, framework)
     await add_staff(bot.app.database, 901, "analyst")
     ana = fake.user(1001, "Ana")
@@ -127,10 +128,13 @@ async def test_bulk_answers_from_a_csv_reach_every_author(
     for citizen in citizens:
         await full_proposal(citizen)
     path = tmp_path / "respuestas.csv"
-    path.write_text("code,status,answer\nUIO-0001,accepted,Compromiso 1.\nUIO-0002,not_adopted,Fuera de "
-                    "competencia municipal.\nUIO-0003,accepted,\nUIO-0404,accepted,No existe.\n", encoding="utf-8")
+    path.write_text(
+        "code,status,answer\nUIO-0001,accepted,Compromiso 1.\nUIO-0002,not_adopted,Fuera de "
+        "competencia municipal.\nUIO-0003,accepted,\nUIO-0404,accepted,No existe.\n",
+        encoding="utf-8",
+    )
 
-    assert await import_file(bot.app, path, "cli:test") == 1  # two rows rejected, the rest applied
+    assert await import_file(bot.app, path) == 1  # two rows rejected, the rest applied
 
     await citizens[0].expect("UIO-0001: Aceptada")
     await citizens[1].expect("UIO-0002: No adoptada")

@@ -23,12 +23,12 @@ async def authors(fake: FakeBotApi, count: int) -> list[FakeUser]:
 
 
 async def answer_everyone(bot: RunningBot, tmp_path: Path, count: int) -> None:
-    from bot.cli_moderation import import_file
+    from bot.cli.moderation import import_file
 
     rows = "".join(f"UIO-{n:04d},accepted,Respuesta motivada {n}.\n" for n in range(1, count + 1))
     path = tmp_path / "answers.csv"
     path.write_text("code,status,answer\n" + rows, encoding="utf-8")
-    assert await import_file(bot.app, path, "cli:test") == 0
+    assert await import_file(bot.app, path) == 0
 
 
 def notices(person: FakeUser) -> list[str]:
@@ -45,8 +45,13 @@ async def test_429_500_timeouts_and_403_each_end_well(
 ) -> None:
     bot = await start_bot(framework, request_timeout=1.0, **MODERATION)
     flooded, failing, slow, gone = await authors(fake, 4)
-    fake.fail_next("sendMessage", status=429, description="Too Many Requests: retry after 1", retry_after=1,
-                   chat_id=flooded.chat_id)
+    fake.fail_next(
+        "sendMessage",
+        status=429,
+        description="Too Many Requests: retry after 1",
+        retry_after=1,
+        chat_id=flooded.chat_id,
+    )
     fake.fail_next("sendMessage", status=500, description="Internal Server Error", times=2, chat_id=failing.chat_id)
     fake.stall_next("sendMessage", 3.0, deliver=False, chat_id=slow.chat_id)
     fake.block(gone.chat_id)
@@ -60,7 +65,8 @@ async def test_429_500_timeouts_and_403_each_end_well(
     assert notices(gone) == []
     await eventually(lambda: settled(bot, {"undeliverable": 1}))
     blocked_attempts = [
-        p for p in fake.calls("sendMessage")[calls_before:] if str(p.get("chat_id")) == str(gone.chat_id)]
+        p for p in fake.calls("sendMessage")[calls_before:] if str(p.get("chat_id")) == str(gone.chat_id)
+    ]
     assert len(blocked_attempts) == 1, "a person who blocked the bot is tried once, not again and again"
 
 

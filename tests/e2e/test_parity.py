@@ -1,20 +1,33 @@
-"""The same scripted citizen through aiogram and through python-telegram-bot sees the same bot."""
+"""The same scripted citizen sees the same bot through all four transports: aiogram, python-telegram-bot,
+the terminal and WhatsApp (the same texts in the same order, and the same options)."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.citizen_script import CONTRIBUTION, PROBLEM, SOLUTION, consent, skip_profile, submit
+from bot.app import build_app
+from bot.settings import load_settings
+from bot.terminal import TerminalChat
+from handlers.channels import channel_name
+from tests.conftest import NOW
+from tests.driver import fixed_clock
+from tests.e2e.citizen_script import CONTRIBUTION, PROBLEM, SOLUTION, User, consent, skip_profile, submit
 from tests.e2e.conftest import FRAMEWORKS, launch
-from tests.e2e.fake_bot_api import FakeBotApi, FakeUser, ReceivedKind
+from tests.e2e.fake_bot_api import FakeBotApi, ReceivedKind
+from tests.e2e.terminal_user import Screen, TerminalUser
+from tests.e2e.whatsapp_citizen import WhatsAppCitizen
+from tests.e2e.whatsapp_harness import fake_whatsapp, launch_channels
 
 Transcript = list[tuple[ReceivedKind, str | None, list[list[tuple[str, str]]]]]
+Seen = list[tuple[str, list[str]]]
+"""What a person reads, whatever the channel: each message's text and the labels of its options."""
 BETTER_SOLUTION = "Publicar horarios en tiempo real, con avisos de retrasos por SMS para quien no usa datos."
 
 
-async def scripted_citizen(ana: FakeUser) -> None:
+async def scripted_citizen(ana: User) -> None:
     """A full proposal with a bad input (a stray sticker, a too short problem) and an edit, then /mine and /help."""
     await consent(ana)
     await ana.send_sticker()
@@ -67,6 +80,34 @@ def _send_options(fake: FakeBotApi) -> list[list[str]]:
     return [sorted(set(call) - {"chat_id", "text", "reply_markup"}) for call in fake.calls("sendMessage")]
 
 
+def seen_on_telegram(received: Transcript) -> Seen:
+    return [(text or "", [label for row in buttons for label, _ in row]) for _, text, buttons in received]
+
+
+async def seen_in_the_terminal(tmp_path: Path) -> Seen:
+    settings = load_settings({"COCREA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'terminal.db'}"}, env_file=None)
+    app = await build_app(settings, clock=fixed_clock(NOW))
+    try:
+        screen = Screen()
+        await scripted_citizen(TerminalUser(TerminalChat(app, "1001", out=screen), screen))
+    finally:
+        await app.close()
+    terminal, telegram = channel_name("terminal"), channel_name("telegram")
+    return [
+        (shown.text.replace(terminal.name, telegram.name).replace(terminal.company, telegram.company), shown.labels)
+        for shown in screen.shown
+    ]
+
+
+async def test_the_same_citizen_reads_the_same_in_the_terminal_as_on_telegram(tmp_path: Path) -> None:
+    """Byte for byte, but for the name of the channel the privacy notice says messages pass through."""
+    telegram, _ = await transcript("aiogram", tmp_path)
+    terminal = await seen_in_the_terminal(tmp_path)
+    assert len(terminal) >= 15, "the whole script ran"
+    for index, (on_telegram, in_terminal) in enumerate(zip(seen_on_telegram(telegram), terminal, strict=True)):
+        assert on_telegram == in_terminal, f"message {index} differs"
+
+
 async def test_the_same_citizen_gets_the_same_messages_through_both_runners(tmp_path: Path) -> None:
     aiogram, ptb = [await transcript(framework, tmp_path) for framework in FRAMEWORKS]
 
@@ -75,3 +116,28 @@ async def test_the_same_citizen_gets_the_same_messages_through_both_runners(tmp_
         assert through_aiogram == through_ptb, f"message {index} differs"
     assert len(aiogram[0]) == len(ptb[0])
     assert aiogram[1] == ptb[1]
+
+
+async def seen_on_whatsapp(tmp_path: Path) -> Seen:
+    """Each bot message as the person reads it (a long text's parts joined), with its options' ids."""
+    async with fake_whatsapp() as wa:
+        channels = await launch_channels(f"sqlite+aiosqlite:///{tmp_path / 'whatsapp.db'}", wa)
+        try:
+            ana = WhatsAppCitizen(wa.user("593991001001", "Ana"))
+            await scripted_citizen(ana)
+        finally:
+            await channels.stop()
+    whatsapp, telegram = channel_name("whatsapp"), channel_name("telegram")
+    names = re.compile(rf"\b({whatsapp.name}|{whatsapp.company})\b")
+    return [(names.sub(telegram.name, read.text), [choice.id for choice in read.choices]) for read in ana.seen]
+
+
+async def test_the_same_citizen_reads_the_same_on_whatsapp_as_on_telegram(tmp_path: Path) -> None:
+    """The same texts in the same order and the same options, but for the name of the channel and of its
+    company in the privacy notice; WhatsApp shows the options its own way (buttons, lists)."""
+    telegram, _ = await transcript("aiogram", tmp_path)
+    on_telegram = [(text or "", [data for row in buttons for _, data in row]) for _, text, buttons in telegram]
+    on_whatsapp = await seen_on_whatsapp(tmp_path)
+    assert len(on_whatsapp) >= 15, "the whole script ran"
+    for index, (there, here) in enumerate(zip(on_telegram, on_whatsapp, strict=True)):
+        assert there == here, f"message {index} differs"

@@ -54,7 +54,8 @@ async def outbox_becomes(bot: RunningBot, expected: dict[str, int], timeout: flo
 
 
 async def test_a_429_is_waited_out_and_the_reply_arrives_once(
-        fake: FakeBotApi, start_bot: StartBot, framework: str) -> None:
+    fake: FakeBotApi, start_bot: StartBot, framework: str
+) -> None:
     bot = await start_bot(framework)
     ana = fake.user(1001, "Ana")
     fake.fail_next("sendMessage", status=429, retry_after=1, chat_id=ana.chat_id)
@@ -71,7 +72,8 @@ async def test_a_429_is_waited_out_and_the_reply_arrives_once(
 
 
 async def test_a_message_telegram_refuses_is_marked_failed_and_the_bot_goes_on(
-        fake: FakeBotApi, start_bot: StartBot, framework: str) -> None:
+    fake: FakeBotApi, start_bot: StartBot, framework: str
+) -> None:
     bot = await start_bot(framework)
     ana, luis = fake.user(1001, "Ana"), fake.user(1002, "Luis")
     fake.fail_next("sendMessage", status=400, description="Bad Request: can't parse entities", chat_id=ana.chat_id)
@@ -88,7 +90,8 @@ async def test_a_message_telegram_refuses_is_marked_failed_and_the_bot_goes_on(
 
 
 async def test_a_send_that_times_out_is_retried_and_delivered(
-        fake: FakeBotApi, start_bot: StartBot, framework: str) -> None:
+    fake: FakeBotApi, start_bot: StartBot, framework: str
+) -> None:
     bot = await start_bot(framework, request_timeout=REQUEST_TIMEOUT)
     ana = fake.user(1001, "Ana")
     fake.stall_next("sendMessage", REQUEST_TIMEOUT + 1.0, chat_id=ana.chat_id, deliver=False)
@@ -103,7 +106,8 @@ async def test_a_send_that_times_out_is_retried_and_delivered(
 
 
 async def test_a_timed_out_send_that_telegram_carried_out_arrives_at_most_twice(
-        fake: FakeBotApi, start_bot: StartBot, framework: str) -> None:
+    fake: FakeBotApi, start_bot: StartBot, framework: str
+) -> None:
     bot = await start_bot(framework, request_timeout=REQUEST_TIMEOUT)
     ana = fake.user(1001, "Ana")
     fake.stall_next("sendMessage", REQUEST_TIMEOUT + 1.0, chat_id=ana.chat_id, deliver=True)
@@ -119,7 +123,8 @@ async def test_a_timed_out_send_that_telegram_carried_out_arrives_at_most_twice(
 
 
 async def test_a_citizen_who_blocked_the_bot_is_not_retried_and_others_are_served(
-        fake: FakeBotApi, start_bot: StartBot, framework: str) -> None:
+    fake: FakeBotApi, start_bot: StartBot, framework: str
+) -> None:
     bot = await start_bot(framework)
     ana, luis = fake.user(1001, "Ana"), fake.user(1002, "Luis")
     fake.block(luis.chat_id)
@@ -137,7 +142,8 @@ async def test_a_citizen_who_blocked_the_bot_is_not_retried_and_others_are_serve
 
 
 async def test_a_slow_callback_answer_does_not_reorder_a_chats_updates(
-        fake: FakeBotApi, start_bot: StartBot, framework: str) -> None:
+    fake: FakeBotApi, start_bot: StartBot, framework: str
+) -> None:
     await start_bot(framework)
     ana = fake.user(1001, "Ana")
     await consent(ana)

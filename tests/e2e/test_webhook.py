@@ -8,7 +8,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.telegram_updates import CHANNEL
+from bot.telegram.sender import CHANNEL
 from tests.e2e.citizen_script import consent
 from tests.e2e.conftest import WEBHOOK_SECRET, RunningBot, StartBot
 from tests.e2e.fake_bot_api import WEBHOOK_SECRET_HEADER, FakeBotApi, FakeUser
@@ -18,25 +18,34 @@ FORGED_UPDATE_ID = 9_000
 
 def start_update(user: FakeUser, update_id: int = FORGED_UPDATE_ID) -> dict[str, Any]:
     """A ``/start`` message from ``user``, as Telegram would post it."""
-    message = {"message_id": 900, "from": user.user_json(), "chat": user.chat_json(), "date": int(time.time()),
-               "text": "/start", "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}
+    message = {
+        "message_id": 900,
+        "from": user.user_json(),
+        "chat": user.chat_json(),
+        "date": int(time.time()),
+        "text": "/start",
+        "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+    }
     return {"update_id": update_id, "message": message}
 
 
 async def post(bot: RunningBot, update: dict[str, Any], secret: str | None) -> int:
     headers = {WEBHOOK_SECRET_HEADER: secret} if secret is not None else {}
-    async with aiohttp.ClientSession() as http, http.post(
-            bot.app.settings.webhook_url, json=update, headers=headers) as response:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(bot.app.settings.webhook_url, json=update, headers=headers) as response,
+    ):
         return response.status
 
 
 async def processed(bot: RunningBot, update_id: int) -> bool:
     async with bot.app.uow() as uow:
-        return await uow.updates.seen(CHANNEL, update_id)
+        return await uow.updates.seen(CHANNEL, str(update_id))
 
 
 async def test_the_runner_registers_its_webhook_with_the_secret(
-        fake: FakeBotApi, start_bot: StartBot, framework: str) -> None:
+    fake: FakeBotApi, start_bot: StartBot, framework: str
+) -> None:
     bot = await start_bot(framework, webhook=True)
 
     [registration] = fake.calls("setWebhook")
@@ -47,7 +56,8 @@ async def test_the_runner_registers_its_webhook_with_the_secret(
 
 
 async def test_a_post_without_the_right_secret_is_refused_and_not_processed(
-        fake: FakeBotApi, start_bot: StartBot, framework: str) -> None:
+    fake: FakeBotApi, start_bot: StartBot, framework: str
+) -> None:
     bot = await start_bot(framework, webhook=True)
     ana = fake.user(1001, "Ana")
 
@@ -66,7 +76,8 @@ async def test_a_post_without_the_right_secret_is_refused_and_not_processed(
 
 
 async def test_a_citizen_talks_to_the_bot_through_the_webhook(
-        fake: FakeBotApi, start_bot: StartBot, framework: str) -> None:
+    fake: FakeBotApi, start_bot: StartBot, framework: str
+) -> None:
     await start_bot(framework, webhook=True)
     ana = fake.user(1001, "Ana")
 
@@ -80,7 +91,8 @@ async def test_a_citizen_talks_to_the_bot_through_the_webhook(
 
 
 async def test_a_redelivered_update_is_processed_once_through_the_webhook(
-        fake: FakeBotApi, start_bot: StartBot, framework: str) -> None:
+    fake: FakeBotApi, start_bot: StartBot, framework: str
+) -> None:
     await start_bot(framework, webhook=True)
     ana = fake.user(1001, "Ana")
     first = await ana.send("/start")
@@ -96,7 +108,8 @@ async def test_a_redelivered_update_is_processed_once_through_the_webhook(
 
 
 async def test_the_webhook_answers_only_after_the_update_is_processed(
-        fake: FakeBotApi, start_bot: StartBot, framework: str) -> None:
+    fake: FakeBotApi, start_bot: StartBot, framework: str
+) -> None:
     await start_bot(framework, webhook=True)
     ana = fake.user(1001, "Ana")
     fake.stall_next("sendMessage", 1.0, chat_id=ana.chat_id)

@@ -24,7 +24,9 @@ def postgres_database_url() -> Iterator[str]:
     if base is None:
         if os.environ.get("CI"):
             pytest.fail("CI must run the PostgreSQL tests: set COCREA_TEST_POSTGRES_URL")
-        pytest.skip("PostgreSQL tests need COCREA_TEST_POSTGRES_URL (e.g. postgresql+asyncpg://postgres@127.0.0.1/test)")
+        pytest.skip(
+            "PostgreSQL tests need COCREA_TEST_POSTGRES_URL (e.g. postgresql+asyncpg://postgres@127.0.0.1/test)"
+        )
     name = f"cocrea_it_{uuid.uuid4().hex[:10]}"
     import asyncio
 
@@ -36,8 +38,11 @@ def postgres_database_url() -> Iterator[str]:
 async def _admin(url: str, statement: str) -> None:
     parsed = make_url(url)
     conn = await asyncpg.connect(
-        host=parsed.host or "127.0.0.1", port=parsed.port or 5432, user=parsed.username or "postgres",
-        password=parsed.password, database=parsed.database or "postgres",
+        host=parsed.host or "127.0.0.1",
+        port=parsed.port or 5432,
+        user=parsed.username or "postgres",
+        password=parsed.password,
+        database=parsed.database or "postgres",
     )
     try:
         await conn.execute(statement)

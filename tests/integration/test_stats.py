@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from handlers.charts import draw_chart
-from handlers.consultation import Consultation
-from handlers.exports import build_filter
+from config.consultation import Consultation
 from handlers.i18n import Catalogs
-from handlers.stats_report import stats_text
+from handlers.staff.charts import draw_chart
+from handlers.staff.requests import build_filter
+from handlers.staff.stats_report import stats_text
 from storage.database import Database
 from storage.stats import proposal_stats
 from tests.seed import QUITO, proposal
@@ -19,10 +19,25 @@ LATE_EVENING = datetime(2026, 11, 20, 23, 30, tzinfo=QUITO)  # already the 21st 
 
 async def a_week_of_proposals(database: Database) -> None:
     await proposal(database, "UIO-0001", axis_id="4", pillar_id="transparency", submitted_at=LATE_EVENING)
-    await proposal(database, "UIO-0002", axis_id="4", pillar_id="transparency", zone="calderon", sector=None,
-                   submitted_at=LATE_EVENING + timedelta(minutes=40))
-    await proposal(database, "UIO-0003", axis_id="1", pillar_id="integrity", zone=None, language="en",
-                   status="accepted", submitted_at=LATE_EVENING + timedelta(days=3))
+    await proposal(
+        database,
+        "UIO-0002",
+        axis_id="4",
+        pillar_id="transparency",
+        zone="calderon",
+        sector=None,
+        submitted_at=LATE_EVENING + timedelta(minutes=40),
+    )
+    await proposal(
+        database,
+        "UIO-0003",
+        axis_id="1",
+        pillar_id="integrity",
+        zone=None,
+        language="en",
+        status="accepted",
+        submitted_at=LATE_EVENING + timedelta(days=3),
+    )
 
 
 async def test_counts_by_axis_pillar_zone_sector_language_status_and_local_day(any_database: Database) -> None:
@@ -51,8 +66,16 @@ async def test_the_table_reads_in_the_chosen_language(
 ) -> None:
     await a_week_of_proposals(any_database)
     text = stats_text(await proposal_stats(any_database), quito, catalogs.get("en"))
-    for line in ("Proposals: 3", "Sustainable Mobility: 2", "  · Transparency and access to public information: 2",
-                 "  Calderón: 1", "  Not given: 1", "  Academia: 2", "  English: 1", "  2026-11-20: 1"):
+    for line in (
+        "Proposals: 3",
+        "Sustainable Mobility: 2",
+        "  · Transparency and access to public information: 2",
+        "  Calderón: 1",
+        "  Not given: 1",
+        "  Academia: 2",
+        "  English: 1",
+        "  2026-11-20: 1",
+    ):
         assert line in text.splitlines()
 
 

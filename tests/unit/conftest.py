@@ -4,28 +4,25 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.delivery import Delivery
-from handlers.consultation import Consultation
+from bot.outbox.delivery import Delivery
 from handlers.engine import Engine
-from handlers.i18n import Catalogs
-from storage.database import Database
-from storage.uow import UnitOfWorkFactory
-from tests.conftest import NOW
-from tests.driver import Citizen, Counter, RecordingSender, fast_pacer, fixed_clock
+from handlers.moderation.threads import record_sent
+from handlers.services import Services
+from tests.driver import Citizen, Counter, RecordingSender, fast_pacer
 
 
 @pytest.fixture
-def engine(database: Database, quito: Consultation, catalogs: Catalogs) -> Engine:
-    return Engine(UnitOfWorkFactory(database), quito, catalogs, fixed_clock(NOW))
+def engine(services: Services) -> Engine:
+    return Engine(services)
 
 
 @pytest.fixture
-def make_citizen(engine: Engine, database: Database) -> Callable[..., Citizen]:
+def make_citizen(engine: Engine, services: Services) -> Callable[..., Citizen]:
     sender = RecordingSender()
-    delivery = Delivery(UnitOfWorkFactory(database), sender, "telegram", pacer=fast_pacer())
+    delivery = Delivery(services.uow, sender, "telegram", pacer=fast_pacer(), after_send=record_sent)
     counter = Counter()
 
-    def make(user_id: int = 501, language_code: str = "es") -> Citizen:
+    def make(user_id: str = "501", language_code: str = "es") -> Citizen:
         return Citizen(engine, delivery, sender, counter, user_id, language_code)
 
     return make

@@ -47,7 +47,7 @@ async def count(database: Database, model: type) -> int:
         return int((await session.execute(select(func.count()).select_from(model))).scalar_one())
 
 
-async def conversation_of(database: Database, chat_id: int) -> Conversation | None:
+async def conversation_of(database: Database, chat_id: str) -> Conversation | None:
     async with database.sessions() as session:
         query = select(Conversation).where(Conversation.chat_id == chat_id)
         return (await session.execute(query)).scalar_one_or_none()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -9,8 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import App, build_app
-from bot.cli_moderation import import_file
-from bot.settings import SettingsError, load_settings
+from bot.cli.moderation import import_file
+from bot.settings import load_settings
+from handlers.staff.requests import RequestError
 from storage.database import Database
 from storage.models import OutboxMessage, StatusChange
 from tests.conftest import NOW
@@ -28,7 +30,7 @@ async def app(sqlite_url: str, database: Database) -> AsyncIterator[App]:
 
 async def three_proposals(make_citizen: Callable[..., Citizen]) -> None:
     for user_id in (601, 602, 603):
-        citizen = make_citizen(user_id)
+        citizen = make_citizen(str(user_id))
         await reach_review(citizen)
         await citizen.press_data("review:send")
 
@@ -45,22 +47,28 @@ async def owed_messages(database: Database) -> int:
 
 
 async def test_good_rows_are_applied_and_bad_rows_reported(
-    app: App, make_citizen: Callable[..., Citizen], database: Database, tmp_path: Path,
+    app: App,
+    make_citizen: Callable[..., Citizen],
+    database: Database,
+    tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     await three_proposals(make_citizen)
-    path = csv_file(tmp_path, (
-        "code,status,answer\n"
-        "UIO-0001,accepted,\"Se incluye en el compromiso 2, con la Secretaría de Movilidad.\"\n"
-        "UIO-0002,in_review,\n"
-        "UIO-0099,accepted,No existe\n"
-        "UIO-0003,not_adopted,\n"
-        "UIO-0003,approved,Estado inventado\n"
-        "UIO-0002,in_review,repetida\n"
-        ",accepted,sin código\n"
-    ))
+    path = csv_file(
+        tmp_path,
+        (
+            "code,status,answer\n"
+            'UIO-0001,accepted,"Se incluye en el compromiso 2, con la Secretaría de Movilidad."\n'
+            "UIO-0002,in_review,\n"
+            "UIO-0099,accepted,No existe\n"
+            "UIO-0003,not_adopted,\n"
+            "UIO-0003,approved,Estado inventado\n"
+            "UIO-0002,in_review,repetida\n"
+            ",accepted,sin código\n"
+        ),
+    )
 
-    exit_code = await import_file(app, path, "cli:ana")
+    exit_code = await import_file(app, path)
 
     out, err = capsys.readouterr()
     assert exit_code == 1
@@ -80,13 +88,16 @@ async def test_good_rows_are_applied_and_bad_rows_reported(
 
 
 async def test_importing_the_same_file_twice_changes_and_notifies_nothing_more(
-    app: App, make_citizen: Callable[..., Citizen], database: Database, tmp_path: Path,
+    app: App,
+    make_citizen: Callable[..., Citizen],
+    database: Database,
+    tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     await three_proposals(make_citizen)
     path = csv_file(tmp_path, "code;status;answer\nUIO-0001;merged;Unida con UIO-0002 en el compromiso 1.\n")
-    assert await import_file(app, path, "cli:ana") == 0
-    assert await import_file(app, path, "cli:ana") == 0
+    assert await import_file(app, path) == 0
+    assert await import_file(app, path) == 0
     assert "applied: 0; unchanged: 1; rejected: 0" in capsys.readouterr().out
     assert await owed_messages(database) == 1
     async with database.sessions() as session:
@@ -98,26 +109,60 @@ async def test_a_file_without_the_columns_is_refused_whole(
     app: App, make_citizen: Callable[..., Citizen], database: Database, tmp_path: Path
 ) -> None:
     await three_proposals(make_citizen)
-    with pytest.raises(SettingsError, match="no column status, answer"):
-        await import_file(app, csv_file(tmp_path, "code,estado\nUIO-0001,accepted\n"), "cli:ana")
+    with pytest.raises(RequestError, match="no column status, answer"):
+        await import_file(app, csv_file(tmp_path, "code,estado\nUIO-0001,accepted\n"))
     assert {p.status for p in await proposals(database)} == {"received"}
 
 
 async def test_the_status_history_is_exported_without_staff_identities(
-    app: App, make_citizen: Callable[..., Citizen], database: Database, tmp_path: Path,
+    app: App,
+    make_citizen: Callable[..., Citizen],
+    database: Database,
+    tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from bot.cli_moderation import export_history
+    from bot.cli.moderation import history_command
 
     await three_proposals(make_citizen)
-    await import_file(app, csv_file(tmp_path, "code,status,answer\nUIO-0002,in_review,\n"
-                                              "UIO-0002,accepted,Compromiso 4.\n"), "cli:ana")
-    await import_file(app, csv_file(tmp_path, "code,status,answer\nUIO-0002,accepted,Compromiso 4.\n"), "cli:ana")
+    await import_file(
+        app, csv_file(tmp_path, "code,status,answer\nUIO-0002,in_review,\nUIO-0002,accepted,Compromiso 4.\n")
+    )
+    await import_file(app, csv_file(tmp_path, "code,status,answer\nUIO-0002,accepted,Compromiso 4.\n"))
     output = tmp_path / "history.csv"
-    assert await export_history(app, output) == 0
+    assert await history_command(app, argparse.Namespace(output=output)) == 0
     lines = output.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0] == "code,status,reason,actor,changed_at"
     rows_of_two = [line for line in lines if line.startswith("UIO-0002,")]
     assert [row.split(",")[1:4] for row in rows_of_two] == [  # the duplicate row of the first file was refused
-        ["received", "", "citizen"], ["in_review", "", "cli"], ["accepted", "Compromiso 4.", "cli"]]
-    assert "ana" not in output.read_text(encoding="utf-8-sig")
+        ["received", "", "citizen"],
+        ["in_review", "", "cli"],
+        ["accepted", "Compromiso 4.", "cli"],
+    ]
+    assert "staff-" not in output.read_text(encoding="utf-8-sig") and "cli-" not in output.read_text()
+
+
+async def test_a_preview_reports_every_row_and_changes_nothing(
+    app: App, make_citizen: Callable[..., Citizen], database: Database
+) -> None:
+    from handlers.actors import operator
+    from handlers.staff.answers_import import preview_answers, read_answers
+
+    await three_proposals(make_citizen)
+    rows = read_answers(
+        "\ufeffcode;status;answer\nUIO-0001;accepted;Sí.\nUIO-0001;merged;Otra\nUIO-0002;accepted;\n", "a.csv"
+    )
+    async with app.uow() as uow:
+        report = await preview_answers(uow, operator(), rows)
+    assert report.applied == ["UIO-0001"] and report.notified == 0
+    assert [(r.line, r.reason) for r in report.rejected] == [
+        (3, "UIO-0001 already appears on line 2"),
+        (4, "Accepted needs a reasoned answer for the author"),
+    ]
+    assert (
+        report.rejected[1].explain(app.services.translator("es"))
+        == "«Aceptada» requiere una respuesta motivada para el autor"
+    )
+    assert {p.status for p in await proposals(database)} == {"received"}
+    assert await owed_messages(database) == 0
+    with pytest.raises(RequestError, match="no column answer"):
+        read_answers("code\tstatus\nUIO-0001\taccepted\n", "b.csv")

@@ -14,7 +14,7 @@ from handlers.i18n import LOCALES_DIR, Catalogs, untranslated
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPLETE = ["es", "en"]
-KEYWORDS = {"_": None, "N_": None, "n_": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "n_": (1, 2), "p_": ((1, "c"), 2)}
 PLACEHOLDER = re.compile(r"\{(\w*)\}")
 
 
@@ -23,11 +23,18 @@ def catalog(language: str) -> Catalog:
         return read_po(handle, locale=language)
 
 
+SOURCES = (
+    ("handlers", [("**.py", "python")]),
+    ("bot", [("**.py", "python")]),
+    ("web", [("**.py", "python"), ("templates/**.html", "jinja2")]),
+)
+
+
 def ids_in_code() -> set[str]:
     found: set[str] = set()
-    for folder in ("handlers", "bot"):
+    for folder, method_map in SOURCES:
         for _file, _line, message, _comments, _context in extract_from_dir(
-            ROOT / folder, method_map=[("**.py", "python")], keywords=KEYWORDS
+            ROOT / folder, method_map=method_map, keywords=KEYWORDS
         ):
             found.add(message if isinstance(message, str) else message[0])
     return found
@@ -65,8 +72,12 @@ def test_the_template_matches_the_code() -> None:
 
 def test_no_fstring_inside_a_translation_call() -> None:
     pattern = re.compile(r"\b_\(\s*f[\"']")
-    offenders = [str(p) for folder in ("handlers", "bot") for p in (ROOT / folder).rglob("*.py")
-                 if pattern.search(p.read_text(encoding="utf-8"))]
+    offenders = [
+        str(p)
+        for folder in ("handlers", "bot", "web")
+        for p in (ROOT / folder).rglob("*.py")
+        if pattern.search(p.read_text(encoding="utf-8"))
+    ]
     assert offenders == []
 
 
@@ -75,3 +86,9 @@ def test_catalogs_are_compiled_from_the_po_files_at_start() -> None:
     assert catalogs.is_complete("es") and catalogs.is_complete("en")
     assert catalogs.get("es")._("Choose your language") == "Elige tu idioma"
     assert catalogs.get("xx").language == "es", "an unknown language falls back to Spanish"
+
+
+def test_no_fstring_or_concatenation_inside_a_template_translation() -> None:
+    pattern = re.compile(r"\b_\(\s*[\"'][^\"']*[\"']\s*[~+]")
+    offenders = [str(p) for p in (ROOT / "web" / "templates").rglob("*.html") if pattern.search(p.read_text("utf-8"))]
+    assert offenders == []

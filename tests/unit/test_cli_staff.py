@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.progress import ProgressBar, wanted
+from handlers.intake.table import DEFAULT_STEPS
+from handlers.staff.columns import staff_columns
 from storage.database import open_database, upgrade
-from storage.export import COLUMNS
 from tests.seed import proposal
 
 Run = Callable[..., tuple[int, str, str]]
@@ -52,40 +53,59 @@ def seed(database_file: Path, *codes: str, **values: object) -> None:
     asyncio.run(go())
 
 
-def test_staff_are_added_listed_and_removed_and_every_change_is_audited(run: Run) -> None:
+def test_staff_are_added_listed_and_removed_and_every_change_is_audited(run: Run, database_file: Path) -> None:
+    seed(database_file)
     assert run("staff", "list")[1].startswith("no staff members yet")
     code, out, _ = run("staff", "add", "123456789", "--role", "analyst")
-    assert (code, out) == (0, "cocrea: telegram:123456789 is now analyst\n")
+    assert (code, out) == (0, "cocrea: telegram:123456789 is now analyst (staff-1)\n")
     run("staff", "add", "123456789", "--role", "admin")
     run("staff", "add", "555", "--role", "moderator")
     listing = run("staff", "list")[1].splitlines()
-    assert [line.split()[:2] for line in listing] == [["telegram:123456789", "admin"], ["telegram:555", "moderator"]]
+    assert [line.split()[:3] for line in listing] == [
+        ["staff-1", "telegram:123456789", "admin"],
+        ["staff-2", "telegram:555", "moderator"],
+    ]
     assert run("staff", "remove", "555")[:2] == (0, "cocrea: telegram:555 removed from the staff\n")
     log = run("audit")[1].splitlines()
     assert [line.split()[1:4] for line in log] == [
-        ["cli:ana", "staff.add", "telegram:123456789"], ["cli:ana", "staff.add", "telegram:123456789"],
-        ["cli:ana", "staff.add", "telegram:555"], ["cli:ana", "staff.remove", "telegram:555"]]
+        ["operator:cli-ana", "staff.add", "staff-1"],
+        ["operator:cli-ana", "staff.add", "staff-1"],
+        ["operator:cli-ana", "staff.add", "staff-2"],
+        ["operator:cli-ana", "staff.remove", "staff-2"],
+    ]
     assert '{"role": "admin"}' in log[1]
     assert len(run("audit", "--limit", "2")[1].splitlines()) == 2
 
 
-@pytest.mark.parametrize(("argv", "error"), [
-    (("staff", "add", "@ana", "--role", "analyst"), "cocrea: a Telegram user id is a number, got @ana"),
-    (("staff", "add", "123", "--role", "boss"), "cocrea: argument --role: invalid choice: 'boss'"),
-    (("staff", "remove", "999"), "cocrea: telegram:999 is not on the staff"),
-    (("export", "--axis", "9"), "cocrea: Unknown axis 9. Axes: 1, 2, 3, 4, 5, 6."),
-    (("export", "--since", "2026-02-30"), "cocrea: 2026-02-30 is not a date: write it as YYYY-MM-DD."),
-    (("export", "--since", "2026-11-21", "--until", "2026-11-01"), "cocrea: The start date 2026-11-21 is after"),
-    (("export", "--status", "approved"), "cocrea: Unknown status approved."),
-    (("export", "--lang", "fr"), "cocrea: Unknown language fr."),
-    (("export", "--format", "pdf"), "cocrea: argument --format: invalid choice: 'pdf'"),
-    (("export", "--format", "decidim", "--decidim-category", "4:17"), "cocrea: --decidim-category expects AXIS=ID"),
-    (("export", "--output", "/no/such/folder/x.csv"), "cocrea: cannot write /no/such/folder/x.csv"),
-    (("stats", "--zone", "guayaquil"), "cocrea: Unknown zone guayaquil."),
-])
+@pytest.mark.parametrize(
+    ("argv", "error"),
+    [
+        (("staff", "add", "@ana", "--role", "analyst"), "cocrea: a Telegram user id is a positive number, got @ana"),
+        (("staff", "add", "123", "--role", "boss"), "cocrea: argument --role: invalid choice: 'boss'"),
+        (("staff", "remove", "999"), "cocrea: telegram:999 is not on the staff"),
+        (("export", "--axis", "9"), "cocrea: Unknown axis 9. Axes: 1, 2, 3, 4, 5, 6."),
+        (("export", "--since", "2026-02-30"), "cocrea: 2026-02-30 is not a date: write it as YYYY-MM-DD."),
+        (("export", "--since", "2026-11-21", "--until", "2026-11-01"), "cocrea: The start date 2026-11-21 is after"),
+        (("export", "--status", "approved"), "cocrea: Unknown status approved."),
+        (("export", "--lang", "fr"), "cocrea: Unknown language fr."),
+        (("export", "--format", "pdf"), "cocrea: argument --format: invalid choice: 'pdf'"),
+        (("export", "--format", "decidim", "--decidim-category", "4:17"), "cocrea: --decidim-category expects AXIS=ID"),
+        (("export", "--output", "/no/such/folder/x.csv"), "cocrea: cannot write /no/such/folder/x.csv"),
+        (("stats", "--zone", "guayaquil"), "cocrea: Unknown zone guayaquil."),
+        (("export", "--format", "json", "--excel"), "cocrea: --excel only applies to --format csv"),
+        (("export", "--decidim-category", "4=17"), "cocrea: --decidim-category only applies to --format decidim"),
+        (("staff", "add", "0", "--role", "analyst"), "cocrea: a Telegram user id is a positive number, got 0"),
+        (("audit", "--limit", "0"), "cocrea: --limit is how many entries to show: at least 1, got 0"),
+        (("stats", "--chart", "x.jpg"), "cocrea: --chart draws a PNG image: name the file with .png, not x.jpg"),
+        (("history", "--output", "/no/such/dir/h.csv"), "cocrea: cannot write /no/such/dir/h.csv"),
+        (("db", "downgrade", "zzz"), "cocrea: cannot downgrade to 'zzz'"),
+        (("questions", "answer", "99", "Hola"), "cocrea: There is no open question 99."),
+    ],
+)
 def test_a_mistake_is_one_line_and_exit_status_2(
     database_file: Path, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], error: str
 ) -> None:
+    seed(database_file)  # the database exists: the mistake is in the command
     try:
         code = main(list(argv))
     except SystemExit as usage_error:  # argparse's own checks (choices) exit directly
@@ -95,16 +115,102 @@ def test_a_mistake_is_one_line_and_exit_status_2(
     assert err.startswith(error) and err.count("\n") == 1, err
 
 
+def test_a_command_on_a_database_that_does_not_exist_refuses_and_creates_nothing(run: Run, database_file: Path) -> None:
+    for argv in (("export",), ("stats",), ("answers", "import", "x.csv"), ("audit",), ("questions",)):
+        code, _, err = run(*argv)
+        assert (code, err) == (
+            2,
+            f"cocrea: no database at {database_file} (COCREA_DATABASE_URL): run the bot "
+            "there first, or point COCREA_DATABASE_URL at the bot's database\n",
+        )
+    assert not database_file.exists() and not list(database_file.parent.glob("*.db*"))
+
+
+@pytest.mark.parametrize(
+    ("environment", "error"),
+    [
+        ({"COCREA_LOG_LEVEL": "LOUD"}, "cocrea: COCREA_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
+        (
+            {"COCREA_DATABASE_URL": "postgresql+asyncpg://postgres@127.0.0.1:1/nothing"},
+            "cocrea: cannot use the database (COCREA_DATABASE_URL): ",
+        ),
+    ],
+)
+def test_a_wrong_setting_or_an_absent_server_is_one_line(
+    database_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    environment: dict[str, str],
+    error: str,
+) -> None:
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert main(["stats"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(error) and err.count("\n") == 1, err
+
+
+def test_excel_into_a_terminal_is_refused(run: Run, database_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seed(database_file, "UIO-0001")
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    code, out, err = run("export", "--format", "xlsx")
+    assert (code, out) == (2, "") and err == "cocrea: an Excel file is binary: give it a file with --output PATH.xlsx\n"
+
+
+def test_counts_are_said_in_the_singular_and_the_plural(run: Run, database_file: Path, tmp_path: Path) -> None:
+    seed(database_file, "UIO-0001")
+    assert (
+        run("export", "--output", str(tmp_path / "one.csv"))[2]
+        == f"cocrea: exported 1 proposal to {tmp_path / 'one.csv'}\n"
+    )
+    seed(database_file, "UIO-0002")
+    assert run("export", "--output", str(tmp_path / "two.csv"))[2].startswith("cocrea: exported 2 proposals")
+
+
+def test_exports_and_statistics_keep_to_the_configured_consultation_unless_told(run: Run, database_file: Path) -> None:
+    seed(database_file, "UIO-0001", axis_id="4")
+    seed(database_file, "CUE-0001", consultation="cuenca-2022", axis_id="settlements", pillar_id="transparency")
+    by_default = list(csv.DictReader(io.StringIO(run("export")[1].lstrip("\ufeff"))))
+    assert [(r["code"], r["axis"]) for r in by_default] == [("UIO-0001", "Movilidad Sostenible")]
+    cuenca = list(csv.DictReader(io.StringIO(run("export", "--consultation", "cuenca-2022")[1].lstrip("\ufeff"))))
+    assert [(r["code"], r["axis"]) for r in cuenca] == [("CUE-0001", "Asentamientos humanos y movilidad")]
+    mixed = list(csv.DictReader(io.StringIO(run("export", "--consultation", "all")[1].lstrip("\ufeff"))))
+    assert {r["code"]: r["axis"] for r in mixed} == {
+        "UIO-0001": "Movilidad Sostenible",
+        "CUE-0001": "Asentamientos humanos y movilidad",
+    }, "each row's own labels"
+    assert "Propuestas: 1" in run("stats")[1] and "Propuestas: 2" in run("stats", "--consultation", "all")[1]
+    code, _, err = run("export", "--consultation", "bogota")
+    assert code == 2 and err.startswith("cocrea: Unknown consultation bogota. Consultations: quito-2024, ")
+
+
+def test_an_invitation_is_printed_with_the_way_to_use_it(run: Run, database_file: Path) -> None:
+    seed(database_file)
+    code, out, _ = run("staff", "invite", "--role", "moderator")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].startswith("code: ") and "(role moderator, valid once, until 2026-" in lines[0]
+    invitation = lines[0].split()[1]
+    assert lines[1] == f"the person opens the link, or sends /staff {invitation} to the bot"
+    assert "staff.invite" in run("audit")[1]
+
+
 def test_export_to_a_file_in_every_format_is_audited(run: Run, database_file: Path, tmp_path: Path) -> None:
-    seed(database_file, "UIO-0001", "UIO-0002", problem="=1+1 y \"comillas\"\nen dos líneas 🚌")
-    for fmt, name in (("csv", "p.csv"), ("xlsx", "p.xlsx"), ("json", "p.json"), ("jsonl", "p.jsonl"),
-                      ("decidim", "d.csv")):
+    seed(database_file, "UIO-0001", "UIO-0002", problem='=1+1 y "comillas"\nen dos líneas 🚌')
+    for fmt, name in (
+        ("csv", "p.csv"),
+        ("xlsx", "p.xlsx"),
+        ("json", "p.json"),
+        ("jsonl", "p.jsonl"),
+        ("decidim", "d.csv"),
+    ):
         code, _, err = run("export", "--format", fmt, "--output", str(tmp_path / name))
         assert (code, err) == (0, f"cocrea: exported 2 proposals to {tmp_path / name}\n")
     rows = list(csv.reader(io.StringIO((tmp_path / "p.csv").read_text("utf-8-sig"), newline="")))
-    assert rows[0] == list(COLUMNS) and rows[1][7] == "'=1+1 y \"comillas\"\nen dos líneas 🚌"
+    assert rows[0] == list(staff_columns(DEFAULT_STEPS)) and rows[1][7] == '\'=1+1 y "comillas"\nen dos líneas 🚌'
     assert [json.loads(line)["code"] for line in (tmp_path / "p.jsonl").read_text().splitlines()] == [
-        "UIO-0001", "UIO-0002"]
+        "UIO-0001",
+        "UIO-0002",
+    ]
     assert not list(tmp_path.glob("*.part")), "no half-written file is left behind"
     log = run("audit")[1].splitlines()
     assert [line.split()[2] for line in log] == ["export"] * 5

@@ -3,17 +3,54 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
 
+from handlers.engine import Engine
+from handlers.services import Services
 from storage.database import Database
 from tests.driver import Citizen
 from tests.unit.story import consent, conversation_of, reach_review, skip_profile
 
 
-async def test_help_lists_the_commands(citizen: Citizen) -> None:
+async def test_help_lists_the_commands_and_then_asks_the_current_question_again(citizen: Citizen) -> None:
     await consent(citizen)
-    await citizen.send("/help")
-    for command in ("/start", "/new", "/mine", "/language", "/privacy", "/help", "/cancel"):
-        assert command in citizen.last.text
+    help_text, where_we_are = await citizen.send("/help")
+    for command in ("/start", "/new", "/mine", "/language", "/privacy", "/help", "/cancel", "/mydata", "/delete_me"):
+        assert command in help_text.text
+    assert where_we_are.text == "Which sector do you belong to?", "the citizen knows where they are"
+
+
+async def test_mine_in_the_middle_of_a_draft_then_asks_the_current_question_again(citizen: Citizen) -> None:
+    await reach_review(citizen)
+    await citizen.press_data("review:send")
+    await citizen.press_data("menu:new")
+    await citizen.press_data("axis:4")
+    mine, where_we_are = await citizen.send("/mine")
+    assert "UIO-0001" in mine.text
+    assert where_we_are.text.startswith("Which open-government pillar")
+
+
+async def test_help_says_when_the_consultation_is_closed(citizen: Citizen, services: Services) -> None:
+    closed = Citizen(
+        Engine(replace(services, clock=lambda: datetime(2028, 1, 10, tzinfo=UTC))),
+        citizen.delivery,
+        citizen.sender,
+        citizen.next_event_id,
+        "777",
+    )
+    [reply] = await closed.send("/help")
+    assert reply.text.startswith("La recepción de propuestas para el Plan Estratégico")
+    assert "cerró el 31 de diciembre de 2027. Aún puedes seguir las tuyas con /mine." in reply.text
+    [welcome] = await closed.send("/start")
+    assert "cerró el 31 de diciembre de 2027" in welcome.text and "Aquí puedes enviar" not in welcome.text
+
+
+async def test_the_language_is_named_in_lower_case_inside_a_spanish_sentence(citizen: Citizen) -> None:
+    await consent(citizen, "es")
+    await citizen.send("/language")
+    await citizen.press("Español")
+    assert citizen.last.text.startswith("Listo: hablaré contigo en español.")
 
 
 async def test_privacy_shows_the_notice_at_any_point(citizen: Citizen) -> None:

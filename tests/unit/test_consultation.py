@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.consultation import (
+from config.consultation import (
     BUNDLED_DIR,
     Consultation,
     ConsultationError,
@@ -69,6 +69,10 @@ labels = { es = "Transparencia", en = "Transparency" }
 id = "north"
 labels.es = "Norte"
 labels.en = "North"
+
+[controller]
+name = "Municipio de Prueba"
+contact = "datos@prueba.gob.ec"
 """
 
 
@@ -137,8 +141,15 @@ def test_quito_matches_the_pmdot_axes_and_its_four_pillars() -> None:
     assert tuple(p.label("es") for p in quito.pillars) == QUITO_PILLARS
     assert [p.id for p in quito.pillars] == ["transparency", "participation", "accountability", "integrity"]
     assert [z.label("es") for z in quito.zones] == [
-        "Calderón", "Eloy Alfaro", "Eugenio Espejo", "La Delicia", "Los Chillos",
-        "Manuela Sáenz", "Quitumbe", "Tumbaco", "Parroquias rurales",
+        "Calderón",
+        "Eloy Alfaro",
+        "Eugenio Espejo",
+        "La Delicia",
+        "Los Chillos",
+        "Manuela Sáenz",
+        "Quitumbe",
+        "Tumbaco",
+        "Parroquias rurales",
     ]
     assert quito.zone("manuela-saenz") is not None
     assert quito.zone_question == {"es": "Administración zonal", "en": "Zonal administration"}
@@ -174,11 +185,20 @@ def test_pichincha_works_by_canton_with_ogp_values() -> None:
     pichincha = load_consultation("pichincha-2024")
     assert pichincha.code_prefix == "PIC"
     assert [z.label("es") for z in pichincha.zones] == [
-        "Quito", "Cayambe", "Mejía", "Pedro Moncayo", "Rumiñahui",
-        "San Miguel de los Bancos", "Pedro Vicente Maldonado", "Puerto Quito",
+        "Quito",
+        "Cayambe",
+        "Mejía",
+        "Pedro Moncayo",
+        "Rumiñahui",
+        "San Miguel de los Bancos",
+        "Pedro Vicente Maldonado",
+        "Puerto Quito",
     ]
     assert [p.label("en") for p in pichincha.pillars] == [
-        "Transparency", "Civic participation", "Public accountability", "Technology and innovation",
+        "Transparency",
+        "Civic participation",
+        "Public accountability",
+        "Technology and innovation",
     ]
     assert pichincha.axis("economy") is not None
     assert pichincha.zone_question["es"] == "Cantón"
@@ -257,7 +277,7 @@ def test_window_edges_are_inclusive() -> None:
 
 def test_zones_are_optional() -> None:
     text = VALID.split("[[zones]]")[0].replace('zone_question.es = "Zona"\nzone_question.en = "Zone"\n', "")
-    consultation = parse_consultation(text, SOURCE)
+    consultation = parse_consultation(text + "[controller]" + VALID.split("[controller]")[1], SOURCE)
     assert consultation.zones == ()
     assert dict(consultation.zone_question) == {}
 
@@ -329,155 +349,212 @@ def test_load_errors_name_the_file(tmp_path: Path) -> None:
 MALFORMED: list[tuple[str, str, str, str, str]] = [
     (
         "toml syntax: unquoted text",
-        'code_prefix = "TST"', "code_prefix = TST", "code_prefix",
+        'code_prefix = "TST"',
+        "code_prefix = TST",
+        "code_prefix",
         "not valid TOML: invalid value (column 15)",
     ),
     (
         "missing Spanish label",
-        'labels.es = "Eje uno"\n', "", 'labels.en = "Axis one"',
+        'labels.es = "Eje uno"\n',
+        "",
+        'labels.en = "Axis one"',
         'axis "1" has no Spanish label (labels.es)',
     ),
     (
         "listed language without a label",
-        'labels.en = "North"\n', "", 'labels.es = "Norte"',
+        'labels.en = "North"\n',
+        "",
+        'labels.es = "Norte"',
         'zone "north" has no English label (labels.en), but "en" is listed in languages',
     ),
     (
         "listed language missing in an inline table",
-        'en = "Transparency"', 'fr = "Transparence"', "labels = {",
+        'en = "Transparency"',
+        'fr = "Transparence"',
+        "labels = {",
         'pillar "transparency" has no English label (labels.en)',
     ),
     (
         "id not short ASCII",
-        'id = "north"', 'id = "Zona Norte Ñ"', 'id = "Zona',
+        'id = "north"',
+        'id = "Zona Norte Ñ"',
+        'id = "Zona',
         'zone id "Zona Norte Ñ" must be 1 to 24 characters from a-z, 0-9 and "-"',
     ),
     (
         "id too long",
-        'id = "north"', 'id = "a-very-long-zone-identifier"', 'id = "a-very',
+        'id = "north"',
+        'id = "a-very-long-zone-identifier"',
+        'id = "a-very',
         'zone id "a-very-long-zone-identifier" is 27 characters long; use at most 24',
     ),
     (
         "id written as a number",
-        'id = "1"', "id = 1", "id = 1",
+        'id = "1"',
+        "id = 1",
+        "id = 1",
         'axis id must be text in quotes: write id = "1", not id = 1',
     ),
     (
         "closes before opens",
-        "closes = 2024-12-31T23:59:59-05:00", "closes = 2023-12-31T23:59:59-05:00", "closes =",
+        "closes = 2024-12-31T23:59:59-05:00",
+        "closes = 2023-12-31T23:59:59-05:00",
+        "closes =",
         "closes (2023-12-31T23:59:59-05:00) must be after opens (2024-01-01T00:00:00-05:00)",
     ),
     (
         "naive datetime",
-        "opens = 2024-01-01T00:00:00-05:00", "opens = 2024-01-01T00:00:00", "opens =",
+        "opens = 2024-01-01T00:00:00-05:00",
+        "opens = 2024-01-01T00:00:00",
+        "opens =",
         "opens has no UTC offset",
     ),
     (
         "date without time",
-        "opens = 2024-01-01T00:00:00-05:00", "opens = 2024-01-01", "opens =",
+        "opens = 2024-01-01T00:00:00-05:00",
+        "opens = 2024-01-01",
+        "opens =",
         "opens must be a date with a time and UTC offset",
     ),
     (
         "quoted datetime",
-        "closes = 2024-12-31T23:59:59-05:00", 'closes = "2024-12-31T23:59:59-05:00"', "closes =",
+        "closes = 2024-12-31T23:59:59-05:00",
+        'closes = "2024-12-31T23:59:59-05:00"',
+        "closes =",
         "closes must be a date and time without quotes",
     ),
     (
         "unknown top-level key close to a known one",
-        "code_prefix =", "code_prefx =", "code_prefx",
+        "code_prefix =",
+        "code_prefx =",
+        "code_prefx",
         'unknown key "code_prefx" at the top of the file; did you mean "code_prefix"?',
     ),
     (
         "unknown key in an option",
-        'labels.en = "Axis one"', 'label.en = "Axis one"', "label.en",
+        'labels.en = "Axis one"',
+        'label.en = "Axis one"',
+        "label.en",
         'unknown key "label" in axis "1"; did you mean "labels"?',
     ),
     (
         "unknown key with no close match",
-        'code_prefix = "TST"', 'code_prefix = "TST"\ncolour = "blue"', "colour",
+        'code_prefix = "TST"',
+        'code_prefix = "TST"\ncolour = "blue"',
+        "colour",
         'unknown key "colour" at the top of the file (known keys: names, code_prefix',
     ),
     (
         "bad code prefix",
-        '"TST"', '"uio1"', "code_prefix",
+        '"TST"',
+        '"uio1"',
+        "code_prefix",
         'code_prefix "uio1" must be 2 to 6 capital letters A-Z',
     ),
     (
         "languages without Spanish",
-        'languages = ["es", "en"]', 'languages = ["en"]', "languages",
+        'languages = ["es", "en"]',
+        'languages = ["en"]',
+        "languages",
         'languages must include "es" (Spanish)',
     ),
     (
         "language listed twice",
-        'languages = ["es", "en"]', 'languages = ["es", "en", "es"]', "languages",
+        'languages = ["es", "en"]',
+        'languages = ["es", "en", "es"]',
+        "languages",
         'languages: "es" is listed twice',
     ),
     (
         "languages not a list",
-        'languages = ["es", "en"]', 'languages = "es"', "languages",
+        'languages = ["es", "en"]',
+        'languages = "es"',
+        "languages",
         'languages must be a list, like languages = ["es"]',
     ),
     (
         "name is wrong type",
-        'names.es = "Consulta de prueba"\nnames.en = "Test consultation"', "names = 3", "names = 3",
+        'names.es = "Consulta de prueba"\nnames.en = "Test consultation"',
+        "names = 3",
+        "names = 3",
         "the consultation's name must be a table of language code = text, not a number",
     ),
     (
         "label not per language",
-        'labels.es = "Norte"\nlabels.en = "North"', 'labels = "Norte"', 'labels = "Norte"',
-        'the label of zone "north" must be written once per language, like labels.es = "…", '
-        'not labels = "…"',
+        'labels.es = "Norte"\nlabels.en = "North"',
+        'labels = "Norte"',
+        'labels = "Norte"',
+        'the label of zone "north" must be written once per language, like labels.es = "…", not labels = "…"',
     ),
     (
         "label language code in capitals",
-        'labels.es = "Norte"', 'labels.ES = "Norte"', "labels.ES",
+        'labels.es = "Norte"',
+        'labels.ES = "Norte"',
+        "labels.ES",
         '"ES" in labels is not a language code like "es" or "en"; did you mean "es"?',
     ),
     (
         "empty label",
-        'labels.es = "Eje uno"', 'labels.es = "  "', 'labels.es = "  "',
-        "the label of axis \"1\" (labels.es) is empty",
+        'labels.es = "Eje uno"',
+        'labels.es = "  "',
+        'labels.es = "  "',
+        'the label of axis "1" (labels.es) is empty',
     ),
     (
         "duplicate ids",
-        '[[pillars]]', '[[axes]]\nid = "1"  # again\nlabels.es = "Otro"\nlabels.en = "Other"\n\n[[pillars]]',
+        "[[pillars]]",
+        '[[axes]]\nid = "1"  # again\nlabels.es = "Otro"\nlabels.en = "Other"\n\n[[pillars]]',
         "# again",
         'axis id "1" is used twice in axes (entries 1 and 2); ids must be different',
     ),
     (
         "duplicate labels",
-        '[[pillars]]', '[[axes]]\nid = "2"\nlabels.es = "eje uno"\nlabels.en = "Axis two"\n\n[[pillars]]',
+        "[[pillars]]",
+        '[[axes]]\nid = "2"\nlabels.es = "eje uno"\nlabels.en = "Axis two"\n\n[[pillars]]',
         'labels.es = "eje uno"',
         'axis "2" has the same Spanish label as axis "1"',
     ),
     (
         "option without id",
-        'id = "north"\n', "", "[[zones]]",
+        'id = "north"\n',
+        "",
+        "[[zones]]",
         "zone number 1 has no id",
     ),
     (
         "zones without zone question",
-        'zone_question.es = "Zona"\nzone_question.en = "Zone"\n', "", "[[zones]]",
+        'zone_question.es = "Zona"\nzone_question.en = "Zone"\n',
+        "",
+        "[[zones]]",
         'zones are listed but "zone_question" is missing',
     ),
     (
         "zone question missing a listed language",
-        'zone_question.en = "Zone"\n', "", "zone_question.es",
+        'zone_question.en = "Zone"\n',
+        "",
+        "zone_question.es",
         'the zone question has no English text (zone_question.en), but "en" is listed in languages',
     ),
     (
         "unknown time zone",
-        "languages =", 'timezone = "America/Quito2"\nlanguages =', "timezone",
+        "languages =",
+        'timezone = "America/Quito2"\nlanguages =',
+        "timezone",
         'timezone "America/Quito2" is not a known time zone name',
     ),
     (
         "axes as a table instead of a list",
-        '[[axes]]\nid = "1"', '[axes]\nid = "1"', "[axes]",
+        '[[axes]]\nid = "1"',
+        '[axes]\nid = "1"',
+        "[axes]",
         "axes must be a list of [[axes]] tables, not a table",
     ),
     (
         "description missing a listed language",
-        'descriptions.en = "One sentence."\n', "", "descriptions.es",
+        'descriptions.en = "One sentence."\n',
+        "",
+        "descriptions.es",
         'axis "1" has no English description (descriptions.en)',
     ),
 ]
@@ -487,9 +564,7 @@ MALFORMED: list[tuple[str, str, str, str, str]] = [
     ("old", "new", "line_marker", "problem"),
     [pytest.param(old, new, marker, problem, id=case) for case, old, new, marker, problem in MALFORMED],
 )
-def test_malformed_file_names_file_line_and_problem(
-    old: str, new: str, line_marker: str, problem: str
-) -> None:
+def test_malformed_file_names_file_line_and_problem(old: str, new: str, line_marker: str, problem: str) -> None:
     assert old in VALID
     text = VALID.replace(old, new, 1)
     error = _error_for(text)
@@ -516,9 +591,7 @@ def test_missing_required_keys_point_at_the_top_of_the_file() -> None:
 def test_misspelt_required_key_is_reported_once() -> None:
     text = VALID.replace("closes =", "closes_at =")
     error = _error_for(text)
-    assert str(error) == (
-        f'{SOURCE}, line 5: unknown key "closes_at" at the top of the file; did you mean "closes"?'
-    )
+    assert str(error) == (f'{SOURCE}, line 5: unknown key "closes_at" at the top of the file; did you mean "closes"?')
 
 
 def test_missing_pillars_list() -> None:
@@ -545,7 +618,7 @@ def test_several_problems_are_reported_in_file_order() -> None:
 
 
 def test_toml_error_at_end_of_file_gives_the_last_line() -> None:
-    text = VALID + 'extra = [1,\n'
+    text = VALID + "extra = [1,\n"
     message = str(_error_for(text))
     assert message.startswith(f"{SOURCE}, line {len(text.splitlines())}: not valid TOML")
     assert "something is not closed" in message
@@ -587,6 +660,10 @@ en = "Axis two"
 "id" = "transparency"
 labels.'es' = "Transparencia"
 labels.en = "Transparency"
+
+[controller]
+name = "Municipio de Prueba"
+contact = "datos@prueba.gob.ec"
 '''
     message = str(_error_for(text))
     # the name spans two lines: refused as multi-line, on its own line
@@ -597,21 +674,23 @@ labels.en = "Transparency"
 
 
 def test_array_of_inline_tables_gets_per_entry_lines() -> None:
-    text = VALID.split("[[pillars]]")[0].split("[[axes]]")[0] + '''\
+    text = (
+        VALID.split("[[pillars]]")[0].split("[[axes]]")[0]
+        + """\
 axes = [
     { id = "1", labels = { es = "Uno", en = "One" } },
     { id = "uno", labels = { es = "Uno", en = "Another one" } },
 ]
 
-[[pillars]]''' + VALID.split("[[pillars]]")[1]
+[[pillars]]"""
+        + VALID.split("[[pillars]]")[1]
+    )
     message = str(_error_for(text))
     assert f'{SOURCE}, line {_line_of(text, "Another one")}: axis "uno" has the same Spanish label' in message
 
 
 def test_many_problems_are_capped() -> None:
-    zones = "".join(
-        f'\n[[zones]]\nid = "Z{n}"\nlabels.es = "Zona {n}"\nlabels.en = "Zone {n}"\n' for n in range(30)
-    )
+    zones = "".join(f'\n[[zones]]\nid = "Z{n}"\nlabels.es = "Zona {n}"\nlabels.en = "Zone {n}"\n' for n in range(30))
     error = _error_for(VALID + zones)
     lines = str(error).splitlines()
     assert len(lines) == 21

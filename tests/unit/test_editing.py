@@ -58,12 +58,39 @@ async def test_a_bad_edit_keeps_the_old_text(citizen: Citizen, database: Databas
     assert conversation is not None and conversation.draft["solution"] == SOLUTION
 
 
-async def test_cancel_from_the_review_discards_the_draft(citizen: Citizen, database: Database) -> None:
+async def test_cancel_from_the_review_asks_first_then_discards_the_draft(citizen: Citizen, database: Database) -> None:
     await reach_review(citizen)
     await citizen.press("Cancel")
+    assert citizen.last.text == "Discard this proposal? Nothing will be sent."
+    await citizen.press("No, keep it")
+    assert "Please review your proposal" in citizen.last.text, "kept: back at the review"
+    await citizen.press("Cancel")
+    await citizen.press("Yes, discard it")
     assert "discarded" in citizen.last.text
     conversation = await conversation_of(database, citizen.user_id)
     assert conversation is not None and (conversation.step, conversation.draft) == ("idle", {})
+
+
+async def test_a_location_or_photos_can_be_removed_at_the_review(citizen: Citizen) -> None:
+    await reach_review(citizen)
+    await citizen.press("Edit location/photos")
+    await citizen.send_location(-0.18, -78.47)
+    await citizen.send_kind("photo", attachment_ids=("photo-1",))
+    assert citizen.labels() == ["Continue", "Remove the location", "Remove the photos"]
+    await citizen.press("Remove the location")
+    assert citizen.last.text.startswith("Location removed.") and citizen.labels() == ["Continue", "Remove the photos"]
+    await citizen.press("Remove the photos")
+    await citizen.press("Skip")
+    assert "Location: no · Photos: 0" in citizen.last.text
+
+
+async def test_a_location_off_the_map_is_refused(citizen: Citizen, database: Database) -> None:
+    await reach_review(citizen)
+    await citizen.press("Edit location/photos")
+    await citizen.send_location(123.0, -78.47)
+    assert citizen.last.text.startswith("That location is not on the map.")
+    conversation = await conversation_of(database, citizen.user_id)
+    assert conversation is not None and "location" not in conversation.draft
 
 
 async def test_explanations_of_the_options(citizen: Citizen) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlalchemy import select
+
 from storage.database import Database
 from storage.models import OutboxMessage, Participant, Proposal
 from tests.driver import Citizen
@@ -35,7 +37,7 @@ async def test_citizen_sends_a_proposal_and_gets_a_tracking_code(citizen: Citize
     assert (proposal.problem, proposal.solution, proposal.contribution) == (PROBLEM, SOLUTION, CONTRIBUTION)
     assert (proposal.sector, proposal.zone, proposal.age_range) == ("academia", "quitumbe", "30-44")
     assert (proposal.language, proposal.status, proposal.channel) == ("en", "received", "telegram")
-    assert proposal.participant_pseudonym.startswith("P-")
+    assert (proposal.participant_pseudonym or "").startswith("P-")
     conversation = await conversation_of(database, citizen.user_id)
     assert conversation is not None and conversation.step == "idle" and conversation.draft == {}
 
@@ -45,7 +47,7 @@ async def test_the_steps_come_in_the_designed_order(citizen: Citizen) -> None:
     assert "Choose your language" in citizen.last.text
     await citizen.press("English")
     assert "Privacy notice" in citizen.last.text and "Telegram" in citizen.last.text
-    assert citizen.labels() == ["I accept", "No, thank you"]
+    assert citizen.labels() == ["I accept", "No, thank you", "Read the full notice"]
     await citizen.press("I accept")
     assert "Which sector" in citizen.last.text
     await citizen.press("Academia")
@@ -67,6 +69,34 @@ async def test_the_steps_come_in_the_designed_order(citizen: Citizen) -> None:
     assert "location" in citizen.last.text and citizen.labels() == ["Skip"]
     await citizen.press("Skip")
     assert "Please review your proposal" in citizen.last.text
+
+
+async def test_one_button_skips_every_question_about_the_person(citizen: Citizen, database: Database) -> None:
+    await consent(citizen)
+    assert "or all three at once" in citizen.last.text
+    assert citizen.labels()[-2:] == ["Prefer not to say", "Skip these questions"]
+    before = len(citizen.inbox)
+    await citizen.press("Skip these questions")
+    assert "thematic axis" in citizen.last.text, "straight to the proposal"
+    assert len(citizen.inbox) == before + 1, "one message instead of three"
+    await write_proposal(citizen)
+    await citizen.press_data("review:send")
+    [proposal] = await proposals(database)
+    assert (proposal.sector, proposal.zone, proposal.age_range) == (None, None, None), "nothing about the person"
+    async with database.sessions() as session:
+        [person] = (await session.execute(select(Participant))).scalars()
+    assert person.profile_done, "not asked again"
+    await citizen.press("Write another proposal")
+    assert "thematic axis" in citizen.last.text
+
+
+async def test_skipping_every_question_is_offered_only_on_the_first(citizen: Citizen) -> None:
+    await consent(citizen)
+    await citizen.press_data("sector:academia")
+    assert "Skip these questions" not in citizen.labels()
+    before = len(citizen.inbox)
+    await citizen.press_data("zone:skip_all")  # a forged or stale button
+    assert len(citizen.inbox) == before + 1 and "Where do you live?" in citizen.last.text, "asked again"
 
 
 async def test_the_profile_is_asked_once_per_participant(citizen: Citizen, database: Database) -> None:
@@ -119,7 +149,7 @@ async def test_location_and_photos_travel_with_the_proposal(citizen: Citizen, da
     await citizen.send_location(-0.2298, -78.5249)
     assert "Location saved" in citizen.last.text
     await citizen.send_kind("photo", attachment_ids=("small", "photo-large"))
-    assert citizen.labels() == ["Continue"]
+    assert citizen.labels() == ["Continue", "Remove the location", "Remove the photos"]
     await citizen.press("Continue")
     assert "Location: yes · Photos: 1" in citizen.last.text
     await citizen.press_data("review:send")
@@ -138,7 +168,7 @@ async def test_mine_lists_proposals_with_their_status(citizen: Citizen) -> None:
 
 
 async def test_two_citizens_get_their_own_codes(make_citizen: Callable[..., Citizen], database: Database) -> None:
-    ana, luis = make_citizen(601), make_citizen(602)
+    ana, luis = make_citizen("601"), make_citizen("602")
     await reach_review(ana)
     await reach_review(luis)
     await luis.press_data("review:send")
@@ -163,9 +193,7 @@ async def test_sending_twice_stores_one_proposal(citizen: Citizen, database: Dat
     assert len(await proposals(database)) == 1
 
 
-async def test_proposals_are_kept_in_the_database_row_not_in_memory(
-    citizen: Citizen, database: Database
-) -> None:
+async def test_proposals_are_kept_in_the_database_row_not_in_memory(citizen: Citizen, database: Database) -> None:
     await reach_review(citizen)
     conversation = await conversation_of(database, citizen.user_id)
     assert conversation is not None

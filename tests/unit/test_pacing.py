@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import random
 
-from bot.pacing import MARGIN, Bucket, Limits, Pacer
+from bot.outbox.pacing import MARGIN, Bucket, Pacer
+from bot.outbox.sending import Pace
 
 
 class SimulatedTime:
     def __init__(self) -> None:
         self.now = 0.0
-        self.sent: list[tuple[float, int]] = []
+        self.sent: list[tuple[float, str]] = []
 
     def clock(self) -> float:
         return self.now
@@ -19,9 +20,9 @@ class SimulatedTime:
         self.now += seconds
 
 
-async def send_all(pacer: Pacer, time: SimulatedTime, chats: list[int]) -> None:
+async def send_all(pacer: Pacer, time: SimulatedTime, chats: list[str]) -> None:
     for chat in chats:
-        await pacer.wait_turn(chat)
+        await pacer.wait_turn(chat, group=chat.startswith("-"))
         time.sent.append((time.now, chat))
 
 
@@ -37,23 +38,29 @@ def most_in_any_window(times: list[float], window: float) -> int:
 
 async def test_one_chat_gets_a_short_burst_then_one_message_a_second() -> None:
     time = SimulatedTime()
-    await send_all(Pacer(Limits(), time.clock, time.sleep), time, [42] * 6)
+    await send_all(Pacer(Pace(), time.clock, time.sleep), time, ["42"] * 6)
     gap = 1 / (30 * MARGIN)
     assert [round(t, 3) for t, _ in time.sent] == [  # the burst (spaced by the global limit), then 1/s
-        0, round(gap, 3), round(2 * gap, 3), round(1 / MARGIN, 3), round(2 / MARGIN, 3), round(3 / MARGIN, 3)]
+        0,
+        round(gap, 3),
+        round(2 * gap, 3),
+        round(1 / MARGIN, 3),
+        round(2 / MARGIN, 3),
+        round(3 / MARGIN, 3),
+    ]
 
 
 async def test_a_group_gets_twenty_messages_a_minute() -> None:
     time = SimulatedTime()
-    await send_all(Pacer(Limits(chat_burst=1), time.clock, time.sleep), time, [-100] * 21)
+    await send_all(Pacer(Pace(chat_burst=1), time.clock, time.sleep), time, ["-100"] * 21)
     assert round(time.sent[-1][0], 6) == round(60.0 / MARGIN, 6)
 
 
 async def test_all_chats_together_never_exceed_thirty_a_second() -> None:
     time = SimulatedTime()
     rng = random.Random(7)
-    chats = [rng.randrange(1, 400) for _ in range(600)]
-    await send_all(Pacer(Limits(), time.clock, time.sleep), time, chats)
+    chats = [str(rng.randrange(1, 400)) for _ in range(600)]
+    await send_all(Pacer(Pace(), time.clock, time.sleep), time, chats)
     assert most_in_any_window([t for t, _ in time.sent], 1.0) <= 30
     for chat in set(chats):
         mine = [t for t, c in time.sent if c == chat]

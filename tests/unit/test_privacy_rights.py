@@ -12,19 +12,24 @@ from tests.unit.story import conversation_of, count, proposals, reach_review
 
 async def test_mydata_shows_what_is_kept(citizen: Citizen) -> None:
     await citizen.send("/mydata")
-    assert "We keep no data about you" in citizen.last.text or "No guardamos" in citizen.last.text
+    assert citizen.last.text == "No guardamos ningún dato sobre ti.", "before consent: the phone's language"
     await reach_review(citizen)
     await citizen.press_data("review:send")
     await citizen.send("/mydata")
     text = citizen.last.text
-    for expected in ("Participant code: P-", "Sector: Academia", "Zone: Quitumbe", "Age range: 30 to 44",
-                     f"chat id, to answer you: {citizen.user_id}", "UIO-0001 (Received)", "/delete_me"):
+    for expected in (
+        "Participant code: P-",
+        "Sector: Academia",
+        "Zone: Quitumbe",
+        "Age range: 30 to 44",
+        f"chat id, to answer you: {citizen.user_id}",
+        "UIO-0001 (Received)",
+        "/delete_me",
+    ):
         assert expected in text
 
 
-async def test_delete_me_erases_the_person_and_keeps_proposals_anonymised(
-    citizen: Citizen, database: Database
-) -> None:
+async def test_delete_me_erases_the_person_and_keeps_proposals_anonymised(citizen: Citizen, database: Database) -> None:
     await reach_review(citizen)
     await citizen.press_data("review:send")
     await citizen.send("/ask ¿Cuándo hay resultados?")
@@ -48,4 +53,4 @@ async def test_delete_me_erases_the_person_and_keeps_proposals_anonymised(
     assert "delete_participant" in actions
 
     await citizen.send("/start")
-    assert "Choose your language" in citizen.last.text or "Elige tu idioma" in citizen.last.text
+    assert "Elige tu idioma" in citizen.last.text, "a stranger again: asked for language and consent"

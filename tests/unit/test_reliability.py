@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.delivery import Delivery
-from handlers import steps
-from handlers.consultation import load_consultation
+from bot.outbox.delivery import Delivery
+from config.consultation import load_consultation
 from handlers.engine import Engine
-from handlers.i18n import Catalogs
+from handlers.intake import flow
+from handlers.services import Services
 from storage.database import Database
 from storage.models import OutboxMessage, Participant, ProcessedUpdate
 from storage.uow import UnitOfWorkFactory
@@ -21,11 +22,9 @@ from tests.driver import Citizen, Counter, RecordingSender, fast_pacer, fixed_cl
 from tests.unit.story import consent, conversation_of, count, proposals, reach_review, skip_profile
 
 
-async def test_a_redelivered_update_changes_nothing_and_sends_nothing(
-    citizen: Citizen, database: Database
-) -> None:
+async def test_a_redelivered_update_changes_nothing_and_sends_nothing(citizen: Citizen, database: Database) -> None:
     await reach_review(citizen)
-    send = citizen.incoming(content_type="button", button_data="review:send")
+    send = citizen.incoming(content_type="button", choice="review:send")
     first = await citizen.replay(send)
     assert "UIO-0001" in first[0].text
 
@@ -46,7 +45,7 @@ async def test_a_failure_inside_a_step_rolls_back_and_apologises(
     def broken(*args: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(steps, "choose_option", broken)
+    monkeypatch.setattr(flow, "on_choice", broken)
     [reply] = await citizen.press_data("pillar:integrity")
 
     assert "something went wrong" in reply.text
@@ -63,11 +62,14 @@ async def test_a_failure_inside_a_step_rolls_back_and_apologises(
 async def test_updates_of_one_chat_run_in_order(citizen: Citizen, database: Database) -> None:
     await consent(citizen)
     await skip_profile(citizen)
-    presses = [citizen.incoming(content_type="button", button_data=d) for d in ("axis:1", "pillar:integrity")]
-    texts = [citizen.incoming(content_type="text", text=t) for t in (
-        "Primer texto del problema con detalle suficiente.",
-        "Segundo texto: la solución propuesta con detalle.",
-    )]
+    presses = [citizen.incoming(content_type="button", choice=d) for d in ("axis:1", "pillar:integrity")]
+    texts = [
+        citizen.incoming(content_type="text", text=t)
+        for t in (
+            "Primer texto del problema con detalle suficiente.",
+            "Segundo texto: la solución propuesta con detalle.",
+        )
+    ]
     await asyncio.gather(*(citizen.replay(update) for update in [*presses, *texts]))
     conversation = await conversation_of(database, citizen.user_id)
     assert conversation is not None and conversation.step == "contribution"
@@ -78,7 +80,7 @@ async def test_updates_of_one_chat_run_in_order(citizen: Citizen, database: Data
 async def test_many_citizens_at_once_each_get_a_distinct_code(
     make_citizen: Callable[..., Citizen], database: Database
 ) -> None:
-    citizens = [make_citizen(700 + n) for n in range(12)]
+    citizens = [make_citizen(str(700 + n)) for n in range(12)]
     await asyncio.gather(*(reach_review(c) for c in citizens))
     await asyncio.gather(*(c.press_data("review:send") for c in citizens))
     codes = [p.code for p in await proposals(database)]
@@ -89,7 +91,7 @@ async def test_replies_wait_in_the_outbox_until_sent(citizen: Citizen, database:
     """A crash after the commit and before sending loses no reply: the drainer sends it later."""
     await consent(citizen)
     engine = citizen.engine
-    await engine.handle(citizen.incoming(content_type="button", button_data="sector:skip"))  # no delivery
+    await engine.handle(citizen.incoming(content_type="button", choice="sector:skip"))  # no delivery
     assert await count(database, OutboxMessage) == 1
     sender = RecordingSender()
     await Delivery(UnitOfWorkFactory(database), sender, "telegram", pacer=fast_pacer()).drain_once()
@@ -106,10 +108,10 @@ async def test_replies_wait_in_the_outbox_until_sent(citizen: Citizen, database:
     ids=["after closing", "before opening"],
 )
 async def test_a_closed_consultation_says_so_and_stores_nothing(
-    database: Database, catalogs: Catalogs, moment: datetime, expected: str
+    database: Database, services: Services, moment: datetime, expected: str
 ) -> None:
     cuenca = load_consultation("cuenca-2022")
-    engine = Engine(UnitOfWorkFactory(database), cuenca, catalogs, fixed_clock(moment))
+    engine = Engine(replace(services, consultation=cuenca, clock=fixed_clock(moment)))
     sender = RecordingSender()
     delivery = Delivery(UnitOfWorkFactory(database), sender, "telegram", pacer=fast_pacer())
     citizen = Citizen(engine, delivery, sender, Counter())

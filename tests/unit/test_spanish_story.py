@@ -13,7 +13,8 @@ def english_sentences() -> set[str]:
     with (LOCALES_DIR / "es" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         catalog = read_po(handle, locale="es")
     return {
-        str(m.id).split("{")[0].strip() for m in catalog
+        str(m.id).split("{")[0].strip()
+        for m in catalog
         if m.id and m.string != m.id and len(str(m.id).split("{")[0].strip()) > 12
     }
 
@@ -35,6 +36,6 @@ async def test_every_message_of_a_spanish_story_is_in_spanish(citizen: Citizen, 
     await skip_profile(citizen)
     english = english_sentences() - {"Choose your language"}  # the chooser speaks every language on purpose
     leaked = {s for message in citizen.inbox for s in english if s in message.text}
-    leaked |= {s for m in citizen.inbox for row in m.buttons for b in row for s in english if s == b.label}
+    leaked |= {s for m in citizen.inbox for row in m.choices for b in row for s in english if s == b.label}
     assert leaked == set()
     assert catalogs.missing == set(), "strings shown that are not in the catalogs (mark them with N_ or _)"

@@ -1,0 +1,1 @@
+"""The command line's arguments, one module per area: light, so that `cocrea --help` answers at once."""

@@ -1,0 +1,1 @@
+"""The durable outbox: its sender, the pace it keeps, and what a channel may answer."""

@@ -1,0 +1,1 @@
+"""Telegram: both runners (aiogram, python-telegram-bot), the update converter and the one sender."""

@@ -1,0 +1,1 @@
+"""WhatsApp through Meta's Cloud API: the webhook, its converter, the renderer and sender, the runner."""

@@ -1,0 +1,1 @@
+"""Configuration that staff write: consultation files, loaded and checked (below ``handlers/``)."""

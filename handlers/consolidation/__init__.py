@@ -1,0 +1,1 @@
+"""Consolidation of proposals: similarity between proposals, near-duplicate groups and commitments."""

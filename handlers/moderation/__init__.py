@@ -1,0 +1,1 @@
+"""Moderation: proposal cards, questions to authors and answers back, statuses with reasoned answers."""

@@ -1,0 +1,1 @@
+"""The public repository: what was received and what became of it, with nothing about the person."""

@@ -1,0 +1,1 @@
+"""Staff use cases: exports, statistics, answers import, history, staff members, bot staff commands."""

@@ -1,0 +1,75 @@
+"""Reads for staff, each on a read-only connection of its own, streamed: exports, statistics, history.
+
+Handed to use cases by the unit of work (``uow.reports``), so that they never hold a database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from sqlalchemy import text
+
+from storage.database import READ_ONLY, Database
+from storage.export import (
+    EVERYTHING,
+    ExportFilter,
+    Label,
+    Row,
+    count_proposals,
+    proposal_page,
+    proposal_rows,
+    public_row,
+    public_rows,
+)
+from storage.export_history import history_rows
+from storage.stats import Stats, proposal_stats
+
+
+class Reports:
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def count(self, filters: ExportFilter = EVERYTHING) -> int:
+        return await count_proposals(self._database, filters)
+
+    def proposals(self, label: Label, filters: ExportFilter, timezone: str) -> AsyncIterator[Row]:
+        return proposal_rows(self._database, label, filters, timezone)
+
+    def public(self, label: Label, filters: ExportFilter, timezone: str) -> AsyncIterator[Row]:
+        return public_rows(self._database, label, filters, timezone)
+
+    async def page(
+        self,
+        label: Label,
+        filters: ExportFilter,
+        timezone: str,
+        *,
+        offset: int,
+        limit: int,
+        newest_first: bool = True,
+    ) -> list[Row]:
+        """One page of staff rows."""
+        return await proposal_page(
+            self._database, label, filters, timezone, offset=offset, limit=limit, newest_first=newest_first
+        )
+
+    async def public_page(
+        self, label: Label, filters: ExportFilter, timezone: str, *, offset: int, limit: int
+    ) -> list[Row]:
+        """One page of public rows (days, not times, with their commitments), newest first; the caller keeps
+        the public columns."""
+        rows = await proposal_page(
+            self._database, label, filters, timezone, offset=offset, limit=limit, commitments=True
+        )
+        return [public_row(row) for row in rows]
+
+    async def ping(self) -> None:
+        """Raises when the database does not answer."""
+        async with self._database.engine.connect() as conn:
+            conn = await conn.execution_options(**READ_ONLY)
+            await conn.execute(text("SELECT 1"))
+
+    async def stats(self, filters: ExportFilter, timezone: str) -> Stats:
+        return await proposal_stats(self._database, filters, timezone)
+
+    def history(self, timezone: str) -> AsyncIterator[dict[str, str]]:
+        return history_rows(self._database, timezone)
