@@ -22,6 +22,7 @@ and ``run`` sends only while this process holds the lead.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -50,6 +51,8 @@ send (whose request times out after 30 s) always ends before the claim lapses.""
 DRAIN_CONCURRENCY = 32
 SENDER_CONNECTIONS = 3
 RECORDING_CONNECTIONS = 2
+RECORD_PAUSES = (0.1, 0.3, 1.0, 3.0, 10.0)
+"""Between tries to record a sent message (about 15 s in all, well inside the claim)."""
 
 
 class Delivery:
@@ -111,6 +114,13 @@ class Delivery:
         Shared (several workers): nothing to do, the sending process has heard of them."""
         if self._dispatcher is not None:
             return
+        try:
+            await self._deliver(ids)
+        except Exception:  # the event is processed and committed: what it owes is the drainer's now
+            log.exception("replies %s could not be sent at once; the drainer sends them", ids)
+            self._wake.set()
+
+    async def _deliver(self, ids: list[int]) -> None:
         claimed, foreign = await self._claim_own(ids)
         if foreign:
             self._elsewhere()
@@ -141,7 +151,17 @@ class Delivery:
 
     async def send(self, row: OutboxMessage, priority: int | None = None) -> bool:
         """Send ``row`` at the pace; ``priority`` (default the row's): a bulk message that a reply of its chat
-        waits behind goes as a reply."""
+        waits behind goes as a reply. True when the message is settled; never raises: a failure before the
+        channel took the message gives its claim back (it goes in a later round), never holds it."""
+        try:
+            return await self._send(row, priority)
+        except Exception:
+            log.exception("message %s could not be sent now; it goes in a later round", row.id)
+            with contextlib.suppress(Exception):
+                await self.release([row])
+            return False
+
+    async def _send(self, row: OutboxMessage, priority: int | None) -> bool:
         message = Outgoing.from_json(row.payload)
         group = self._sender.is_group(row.chat_id)
         for inline_retry in range(MAX_INLINE_RETRIES + 1):
@@ -150,7 +170,7 @@ class Delivery:
                 log.info("message %s was taken by another sender after our claim lapsed; leaving it", row.id)
                 return False
             if isinstance(outcome, Sent):
-                await self._finish(row.id, None, "", (message, outcome))
+                await self._record_sent(row, message, outcome)
                 return True
             if isinstance(outcome, RetryAfter):
                 if outcome.seconds > MAX_INLINE_WAIT or inline_retry == MAX_INLINE_RETRIES:
@@ -201,6 +221,22 @@ class Delivery:
         log.error("message %s: unexpected failure; retrying later", row.id, exc_info=error)
         await self._reschedule(row, _backoff(row.attempts), f"{type(error).__name__}: {error}")
         return False
+
+    async def _record_sent(self, row: OutboxMessage, message: Outgoing, sent: Sent) -> None:
+        """The channel took the message: record it, trying again while the database cannot take it (the claim
+        keeps it ours meanwhile). Given back, it would go twice; so if recording never works, the claim stays
+        and lapses: then it goes again, the window of a crash (at least once, never lost)."""
+        for pause in RECORD_PAUSES:
+            try:
+                await self._finish(row.id, None, "", (message, sent))
+                return
+            except Exception as error:
+                log.warning("message %s was sent but not yet recorded (%s); trying again", row.id, error)
+                await asyncio.sleep(pause)
+        try:
+            await self._finish(row.id, None, "", (message, sent))
+        except Exception:
+            log.exception("message %s was sent but could not be recorded; it may go again", row.id)
 
     async def _wait_for_person(self, message_id: int, reason: str) -> None:
         async with self.unit(recording=True) as uow:

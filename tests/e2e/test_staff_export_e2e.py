@@ -24,7 +24,9 @@ async def where_things_are(database: Database) -> str:
         jobs = (await session.execute(select(ExportJob))).scalars().all()
         owed = (await session.execute(select(OutboxMessage).where(OutboxMessage.chat_id == "900"))).scalars().all()
     described_jobs = [(j.id, j.state, j.attempts, j.started_at, j.finished_at) for j in jobs]
-    described_owed = [(m.id, m.status, m.attempts, m.last_error, m.payload[:80]) for m in owed]
+    described_owed = [
+        (m.id, m.status, m.attempts, m.last_error, m.claimed_until, m.due_at, m.payload[:60]) for m in owed
+    ]
     return f"jobs {described_jobs}, owed to the analyst {described_owed}"
 
 
