@@ -21,8 +21,6 @@ from storage.uow import UnitOfWork, UnitOfWorkFactory
 from tests.driver import fast_pacer
 from tests.integration.test_outbox_claims import SlowChannel
 
-NOW = datetime.now(UTC) + timedelta(minutes=1)
-"""The clock of every sender here: it stands still, after every message was queued."""
 ANA = Address("telegram", "1001")
 
 
@@ -53,7 +51,11 @@ class Hiccups:
 
 
 def sender(database: Database, channel: SlowChannel, after_send: AfterSend | None = None) -> Delivery:
-    return Delivery(UnitOfWorkFactory(database), channel, "telegram", lambda: NOW, fast_pacer(), after_send=after_send)
+    """A sender whose clock stands still a minute ahead: what the test queues is due, no claim ever lapses."""
+    moment = datetime.now(UTC) + timedelta(minutes=1)
+    return Delivery(
+        UnitOfWorkFactory(database), channel, "telegram", lambda: moment, fast_pacer(), after_send=after_send
+    )
 
 
 async def test_a_reply_sent_while_the_database_hiccups_is_recorded_once_it_answers(
