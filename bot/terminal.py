@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import TextIO
 
@@ -38,11 +38,25 @@ class TerminalSender:
         return Sent()
 
 
+def terminal_language(environ: Mapping[str, str]) -> str:
+    """The language of the terminal's locale (``LC_ALL``, ``LC_MESSAGES``, then ``LANG``), e.g. ``es``."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name, "")
+        if value:
+            code = value.split(".")[0].split("_")[0].lower()
+            return "" if code in ("c", "posix") else code
+    return ""
+
+
 class TerminalChat:
-    def __init__(self, app: App, user_id: str = "1", out: TextIO = sys.stdout, *, practice: bool = False) -> None:
+    def __init__(
+        self, app: App, user_id: str = "1", out: TextIO = sys.stdout, *, practice: bool = False, language: str = ""
+    ) -> None:
         self.app = app
         self.practice = practice
         self.user_id = user_id
+        self.language = language
+        """The terminal's language (``es`` from ``LANG=es_EC.UTF-8``), as a phone's app reports its own."""
         self._options: list[Choice] = []
         self._out = out
         self.delivery = app.delivery(TerminalSender(out, self._remember), CHANNEL)
@@ -52,7 +66,7 @@ class TerminalChat:
 
     def to_incoming(self, line: str) -> Incoming:
         event_id = str(time.time_ns() // 1000)
-        event = partial(Incoming, event_id, CHANNEL, self.user_id, self.user_id)
+        event = partial(Incoming, event_id, CHANNEL, self.user_id, self.user_id, language_hint=self.language)
         stripped = line.strip()
         if stripped.isdigit() and 1 <= int(stripped) <= len(self._options):
             return event("button", choice=self._options[int(stripped) - 1].id)

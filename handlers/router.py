@@ -47,7 +47,7 @@ async def route(ctx: Context) -> None:
     elif kind == "button":
         await on_option(ctx)
     elif ctx.conversation is None:
-        onboarding.ask_language(ctx, ctx.tr._("To begin, choose your language."))
+        onboarding.greet(ctx, begin=True)
     elif not await followups.on_reply(ctx):
         await on_message(ctx)
     await offer.at_review(ctx)
@@ -60,7 +60,7 @@ async def on_option(ctx: Context) -> None:
     elif prefix == "consent":
         await consent(ctx, value)
     elif ctx.conversation is None:
-        onboarding.ask_language(ctx, ctx.tr._("To begin, choose your language."))
+        onboarding.greet(ctx, begin=True)
     elif prefix == "menu" and value == "new":
         await new(ctx)
     elif prefix in ANYTIME:
@@ -100,7 +100,7 @@ async def on_review(ctx: Context, prefix: str, value: str) -> None:
 def not_understood(ctx: Context) -> None:
     problem = ctx.tr._("Sorry, I did not understand that button.")
     if ctx.conversation is None:
-        onboarding.ask_language(ctx, problem)
+        onboarding.greet(ctx, problem)
     else:
         prompt(ctx, problem)
 

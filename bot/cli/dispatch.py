@@ -76,9 +76,10 @@ async def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "run":
             return await _run(app, args.framework, reuse_port=args.worker)
         if args.command == "chat":
-            from bot.terminal import TerminalChat
+            from bot.terminal import TerminalChat, terminal_language
 
-            await TerminalChat(app, user_id=args.user, practice=not args.live).run()
+            language = terminal_language(os.environ)
+            await TerminalChat(app, user_id=args.user, practice=not args.live, language=language).run()
             return 0
         return await app_command(args.command)(app, args)
     finally:

@@ -9,7 +9,7 @@ from handlers.consolidation import supporting
 from handlers.context import Context, one_per_row
 from handlers.i18n import N_, Catalogs
 from handlers.intake.flow import begin_proposal
-from handlers.intake.onboarding import ask_language, language_buttons, offered_languages, say_closed
+from handlers.intake.onboarding import greet, language_buttons, offered_languages, say_closed
 from handlers.intake.screens import FOLLOW_UP_STEPS, IDLE, prompt
 from handlers.intake.submit import cancel_draft
 from handlers.intake.typed import command_for, words_to_type
@@ -73,7 +73,7 @@ async def start(ctx: Context) -> None:
     if payload and await join_staff(ctx, payload):
         return  # a staff invitation link (t.me/<bot>?start=<code>)
     if ctx.conversation is None:
-        ask_language(ctx)
+        greet(ctx)
     elif ctx.step == IDLE:
         await new(ctx)
     else:
@@ -102,7 +102,7 @@ async def join_staff(ctx: Context, code: str) -> bool:
 
 async def new(ctx: Context) -> None:
     if ctx.conversation is None:
-        ask_language(ctx)
+        greet(ctx)
         return
     if not ctx.consultation.is_open(ctx.now):
         say_closed(ctx)

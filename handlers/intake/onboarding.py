@@ -17,37 +17,60 @@ def offered_languages(ctx: Context) -> list[str]:
 
 def guess_language(ctx: Context) -> str:
     """Before a choice, answer in the language the person's app reports, when we have it."""
+    return app_language(ctx) or ctx.catalogs.default
+
+
+def app_language(ctx: Context) -> str | None:
+    """The language the person's app reports (Telegram does, WhatsApp does not), if we offer it."""
     code = (ctx.incoming.language_hint or "").split("-")[0].lower()
-    return code if code in offered_languages(ctx) else ctx.catalogs.default
+    return code if code in offered_languages(ctx) else None
 
 
-def language_buttons(ctx: Context) -> Choices:
+def language_buttons(ctx: Context, *, besides: str | None = None) -> Choices:
+    """A button per offered language, each named in its own language (``besides`` left out)."""
     return one_per_row(
-        [Choice(f"lang:{lang}", ctx.catalogs.get(lang).language_name()) for lang in offered_languages(ctx)]
+        [
+            Choice(f"lang:{lang}", ctx.catalogs.get(lang).language_name())
+            for lang in offered_languages(ctx)
+            if lang != besides
+        ]
+    )
+
+
+def greet(ctx: Context, problem: str = "", *, begin: bool = False) -> None:
+    """The first answer to someone who has not accepted the notice yet. When their app speaks a language we
+    offer and proposals are open, the welcome and the notice come at once in it, the other languages a button
+    away: one question fewer. Otherwise the question of the language (``begin``: they wrote before starting)."""
+    if app_language(ctx) is not None and ctx.consultation.is_open(ctx.now):
+        ask_consent(ctx, problem=problem, welcome=True)
+    else:
+        ask_language(ctx, problem or (ctx.tr._("To begin, choose your language.") if begin else ""))
+
+
+def welcome_line(ctx: Context) -> str:
+    consultation = ctx.consultation
+    if consultation.is_open(ctx.now):
+        return ctx.tr._("Welcome! Here you can send your proposals for {consultation}.").format(
+            consultation=consultation.name(ctx.language)
+        )
+    if consultation.has_opened(ctx.now):
+        return ctx.tr._("Welcome! Proposals for {consultation} closed on {date}.").format(
+            consultation=consultation.name(ctx.language), date=ctx.tr.date(consultation.closes)
+        )
+    return ctx.tr._("Welcome! Proposals for {consultation} open on {date}.").format(
+        consultation=consultation.name(ctx.language), date=ctx.tr.date(consultation.opens)
     )
 
 
 def ask_language(ctx: Context, hint: str = "") -> None:
     headings = " · ".join(ctx.catalogs.get(lang)._("Choose your language") for lang in offered_languages(ctx))
-    consultation = ctx.consultation
-    if consultation.is_open(ctx.now):
-        welcome = ctx.tr._("Welcome! Here you can send your proposals for {consultation}.").format(
-            consultation=consultation.name(ctx.language)
-        )
-    elif consultation.has_opened(ctx.now):
-        welcome = ctx.tr._("Welcome! Proposals for {consultation} closed on {date}.").format(
-            consultation=consultation.name(ctx.language), date=ctx.tr.date(consultation.closes)
-        )
-    else:
-        welcome = ctx.tr._("Welcome! Proposals for {consultation} open on {date}.").format(
-            consultation=consultation.name(ctx.language), date=ctx.tr.date(consultation.opens)
-        )
-    parts = [part for part in (hint, welcome, headings) if part]
+    parts = [part for part in (hint, welcome_line(ctx), headings) if part]
     ctx.say("\n\n".join(parts), language_buttons(ctx))
 
 
-def ask_consent(ctx: Context, *, full: bool = False) -> None:
-    """The essentials of the notice on one phone screen (the full text a tap away), and the question."""
+def ask_consent(ctx: Context, *, full: bool = False, problem: str = "", welcome: bool = False) -> None:
+    """The essentials of the notice on one phone screen (the full text a tap away), and the question.
+    ``welcome``: the first message of all (greeted, and the other languages offered as buttons)."""
     choices = [
         Choice(f"consent:yes:{ctx.language}", ctx.tr._("I accept")),
         Choice(f"consent:no:{ctx.language}", ctx.tr._("No, thank you")),
@@ -57,7 +80,10 @@ def ask_consent(ctx: Context, *, full: bool = False) -> None:
         choices.append(Choice(f"consent:full:{ctx.language}", full_label, short=short_label))
     question = ctx.tr._("Do you accept this notice? Without your consent we cannot receive a proposal.")
     notice = full_notice(ctx) if full else short_notice(ctx)
-    ctx.say(notice + "\n\n" + question, one_per_row(choices))
+    greeting = [problem, welcome_line(ctx)] if welcome else [problem]
+    others = [choice for row in language_buttons(ctx, besides=ctx.language) for choice in row] if welcome else []
+    text = "\n\n".join(part for part in (*greeting, notice, question) if part)
+    ctx.say(text, one_per_row([*choices, *others]))
 
 
 def say_closed(ctx: Context) -> None:

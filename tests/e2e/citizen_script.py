@@ -13,6 +13,11 @@ class Said(Protocol):
 class User(Protocol):
     """A scripted person on any channel: Telegram's ``FakeUser``, the terminal's ``TerminalUser``."""
 
+    @property
+    def app_language(self) -> str:
+        """The language the person's app reports to the bot ("" when the channel tells none)."""
+        ...
+
     async def send(self, text: str) -> Any: ...
     async def send_sticker(self) -> Any: ...
     async def press(self, label: str) -> Any: ...
@@ -26,9 +31,13 @@ CONTRIBUTION = "Menos espera y más control ciudadano del servicio."
 
 
 async def consent(user: User) -> None:
+    """/start and the privacy notice accepted, in Spanish. An app that reports Spanish (Telegram's
+    ``language_code``, the terminal's locale) gets the notice at once; one in another language we offer gets
+    it in that language with a button for Spanish; one that reports none (WhatsApp) is asked for a language."""
     await user.send("/start")
-    await user.expect("Elige tu idioma")
-    await user.press("Español")
+    if user.app_language != "es":
+        await user.expect("Elige tu idioma" if not user.app_language else None)
+        await user.press("Español")
     await user.expect("Aviso de privacidad")
     await user.press("Acepto")
     await user.expect("¿A qué sector perteneces?")  # thanks, the optional questions, the first of them

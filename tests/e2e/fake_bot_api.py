@@ -1065,6 +1065,11 @@ class FakeUser(FakeChat):
     def describe(self) -> str:
         return f"chat {self.chat_id} ({self.first_name})"
 
+    @property
+    def app_language(self) -> str:
+        """The language the person's Telegram app reports (``language_code``), "" when it reports none."""
+        return (self.language_code or "").split("-")[0]
+
     def user_json(self) -> JsonDict:
         user: JsonDict = {"id": self.user_id, "is_bot": False, "first_name": self.first_name}
         optional = {

@@ -209,6 +209,10 @@ class Citizen:
         self._last: Received | None = None
         self.resent = 0
 
+    @property
+    def app_language(self) -> str:
+        return self.user.app_language
+
     async def _think_then_act(self) -> None:
         low, high = self._outcome.spike.think
         await asyncio.sleep(self._rng.uniform(low, high))  # a person reading and typing, not a wait for the bot

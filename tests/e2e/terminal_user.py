@@ -45,6 +45,10 @@ class TerminalUser:
     def inbox(self) -> list[Shown]:
         return self.screen.shown
 
+    @property
+    def app_language(self) -> str:
+        return self.chat.language
+
     async def send(self, text: str) -> None:
         await self.chat.say(text)
 

@@ -66,7 +66,7 @@ async def test_cocrea_run_serves_citizens_and_stops_on_sigterm(
         ana = fake.user(1001, "Ana")
         await fake.wait_for_request("getUpdates", timeout=30)
         await ana.send("/start")
-        await ana.expect("Elige tu idioma")
+        await ana.expect("Aviso de privacidad")
 
         process.send_signal(signal.SIGTERM)
         async with asyncio.timeout(15):
@@ -125,7 +125,7 @@ async def test_cocrea_run_serves_whatsapp_alone_and_stops_on_sigterm(tmp_path: P
             await eventually(lambda: listening(wa, process), timeout=30)
             ana = wa.user("593991234567", "Ana")
             await ana.send("hola")
-            await ana.expect("Elige tu idioma")
+            await ana.expect("Elige tu idioma")  # WhatsApp does not say the app's language
 
             process.send_signal(signal.SIGTERM)
             async with asyncio.timeout(15):

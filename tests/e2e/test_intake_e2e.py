@@ -64,7 +64,7 @@ async def test_one_button_skips_the_questions_about_the_person_two_messages_fewe
     sent = {user.user_id: 0 for user in (ana, luis)}
     for call in fake.calls("sendMessage"):
         sent[int(call["chat_id"])] = sent.get(int(call["chat_id"]), 0) + 1
-    assert (sent[1001], sent[1002]) == (13, 11)
+    assert (sent[1001], sent[1002]) == (12, 10)
 
 
 async def test_two_citizens_interleaved(fake: FakeBotApi, start_bot: StartBot, framework: str) -> None:

@@ -56,15 +56,22 @@ async def scripted_citizen(ana: User) -> None:
     await ana.expect_silence()
 
 
-async def transcript(framework: str, tmp_path: Path) -> tuple[Transcript, dict[str, Any]]:
-    """What the citizen received from a fresh bot (fresh fake, fresh database), and what else it did."""
+async def transcript(
+    framework: str, tmp_path: Path, language_code: str | None = "es"
+) -> tuple[Transcript, dict[str, Any]]:
+    """What the citizen received from a fresh bot (fresh fake, fresh database), and what else it did.
+    ``language_code``: what the citizen's Telegram app reports (None: nothing, as on WhatsApp)."""
     async with FakeBotApi(token="123456:TEST-TOKEN") as fake:
         bot = await launch(fake, f"sqlite+aiosqlite:///{tmp_path / framework}.db", framework)
         try:
-            ana = fake.user(1001, "Ana")
+            ana = fake.user(1001, "Ana", language_code=language_code)
             await scripted_citizen(ana)
             presses = sum("callback_query" in update for update in fake.history.values())
-            assert await fake.wait_until(lambda: len(ana.callback_answers) == presses == 10), "every press answered"
+            asked_language = language_code is None
+            expected = 10 if asked_language else 9
+            assert await fake.wait_until(lambda: len(ana.callback_answers) == presses == expected), (
+                "every press answered"
+            )
         finally:
             await bot.stop()
         received = [(item.kind, item.text, item.buttons) for item in ana.inbox]
@@ -89,7 +96,7 @@ async def seen_in_the_terminal(tmp_path: Path) -> Seen:
     app = await build_app(settings, clock=fixed_clock(NOW))
     try:
         screen = Screen()
-        await scripted_citizen(TerminalUser(TerminalChat(app, "1001", out=screen), screen))
+        await scripted_citizen(TerminalUser(TerminalChat(app, "1001", out=screen, language="es"), screen))
     finally:
         await app.close()
     terminal, telegram = channel_name("terminal"), channel_name("telegram")
@@ -134,8 +141,9 @@ async def seen_on_whatsapp(tmp_path: Path) -> Seen:
 
 async def test_the_same_citizen_reads_the_same_on_whatsapp_as_on_telegram(tmp_path: Path) -> None:
     """The same texts in the same order and the same options, but for the name of the channel and of its
-    company in the privacy notice; WhatsApp shows the options its own way (buttons, lists)."""
-    telegram, _ = await transcript("aiogram", tmp_path)
+    company in the privacy notice; WhatsApp shows the options its own way (buttons, lists). WhatsApp does not
+    say the language of the person's app: the Telegram app here does not either, so both ask for it."""
+    telegram, _ = await transcript("aiogram", tmp_path, language_code=None)
     on_telegram = [(text or "", [data for row in buttons for _, data in row]) for _, text, buttons in telegram]
     on_whatsapp = await seen_on_whatsapp(tmp_path)
     assert len(on_whatsapp) >= 15, "the whole script ran"

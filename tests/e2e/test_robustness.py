@@ -33,7 +33,7 @@ async def test_an_undecodable_update_is_skipped_and_kept_and_polling_goes_on(
 
     await ana.send("/start")
 
-    await ana.expect("Elige tu idioma")
+    await ana.expect("Aviso de privacidad")
     assert (tmp_path / "data" / "unprocessable" / f"telegram-{broken}.json").is_file(), "kept for inspection"
     assert await fake.wait_until(lambda: broken not in [u["update_id"] for u in fake.pending_updates])
     del bot
@@ -48,7 +48,7 @@ async def test_an_html_502_is_retried_counted_and_visible(
 
     started = time.monotonic()
     await ana.send("/start")
-    await ana.expect("Elige tu idioma")
+    await ana.expect("Aviso de privacidad")
 
     assert time.monotonic() - started < 10, "backed off briefly, not left waiting"
     assert len(sends_to(fake, ana)) == 3, "two 502 pages, then accepted"

@@ -62,7 +62,7 @@ async def test_a_429_is_waited_out_and_the_reply_arrives_once(
 
     started = time.monotonic()
     await ana.send("/start")
-    await ana.expect("Elige tu idioma")
+    await ana.expect("Aviso de privacidad")
 
     assert time.monotonic() - started >= 1.0, "it waited retry_after before sending again"
     await ana.expect_silence()
@@ -80,9 +80,9 @@ async def test_a_message_telegram_refuses_is_marked_failed_and_the_bot_goes_on(
 
     await ana.send("/start")
     await luis.send("/start")
-    await luis.expect("Elige tu idioma")
+    await luis.expect("Aviso de privacidad")
     await ana.send("/start")  # processed after the first one's delivery (a chat's turn includes it)
-    await ana.expect("Elige tu idioma")
+    await ana.expect("Aviso de privacidad")
 
     await ana.expect_silence()
     assert len(sends_to(fake, ana)) == 2, "the refused message was not tried again"
@@ -97,7 +97,7 @@ async def test_a_send_that_times_out_is_retried_and_delivered(
     fake.stall_next("sendMessage", REQUEST_TIMEOUT + 1.0, chat_id=ana.chat_id, deliver=False)
 
     await ana.send("/start")
-    await ana.expect("Elige tu idioma")
+    await ana.expect("Aviso de privacidad")
 
     await ana.expect_silence()
     assert len(sends_to(fake, ana)) == 2, "the stalled send, then one retry"
@@ -113,8 +113,8 @@ async def test_a_timed_out_send_that_telegram_carried_out_arrives_at_most_twice(
     fake.stall_next("sendMessage", REQUEST_TIMEOUT + 1.0, chat_id=ana.chat_id, deliver=True)
 
     await ana.send("/start")
-    first = await ana.expect("Elige tu idioma")
-    again = await ana.expect("Elige tu idioma")  # the retry repeats what Telegram did deliver
+    first = await ana.expect("Aviso de privacidad")
+    again = await ana.expect("Aviso de privacidad")  # the retry repeats what Telegram did deliver
 
     await ana.expect_silence(seconds=REQUEST_TIMEOUT)
     assert (again.text, again.buttons) == (first.text, first.buttons)

@@ -107,7 +107,7 @@ async def test_cocrea_run_workers_shares_the_port_and_starts_a_killed_worker_aga
             await fake.wait_for_request("setWebhook", timeout=60)
             ana = fake.user(1001, "Ana")
             await ana.send("/start")
-            await ana.expect("Elige tu idioma", timeout=30)
+            await ana.expect("Aviso de privacidad", timeout=30)
 
             first = children(parent.pid)
             os.kill(first[0], signal.SIGKILL)
@@ -116,7 +116,7 @@ async def test_cocrea_run_workers_shares_the_port_and_starts_a_killed_worker_aga
             for n in range(6):  # whichever worker the kernel hands them to, each is answered
                 person = fake.user(2000 + n, f"P{n}")
                 await person.send("/start")
-                await person.expect("Elige tu idioma", timeout=30)
+                await person.expect("Aviso de privacidad", timeout=30)
 
             parent.send_signal(signal.SIGTERM)
             async with asyncio.timeout(40):

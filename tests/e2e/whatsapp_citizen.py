@@ -58,6 +58,11 @@ class WhatsAppCitizen:
         self.user = user
         self.seen: list[Read] = []
 
+    @property
+    def app_language(self) -> str:
+        """WhatsApp does not tell a business the language of the person's app."""
+        return ""
+
     async def send(self, text: str) -> str:
         return await self.user.send(text)
 

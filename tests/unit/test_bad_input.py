@@ -109,7 +109,7 @@ async def test_an_unknown_command(citizen: Citizen) -> None:
 
 async def test_a_forged_button_before_consent_stores_nothing(citizen: Citizen, database: Database) -> None:
     [reply] = await citizen.press_data("axis:1")
-    assert "choose your language" in reply.text.lower()
+    assert "Aviso de privacidad" in reply.text, "the notice: nothing before consent"
     assert await conversation_of(database, citizen.user_id) is None
 
 

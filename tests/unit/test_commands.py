@@ -107,4 +107,4 @@ async def test_commands_before_consent(make_citizen: Callable[..., Citizen]) -> 
     await citizen.send("/mine")
     assert "not sent any proposal" in citizen.last.text
     await citizen.send("/new")
-    assert "Choose your language" in citizen.last.text
+    assert "Privacy notice" in citizen.last.text

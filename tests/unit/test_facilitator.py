@@ -217,7 +217,7 @@ async def test_the_mode_ends_for_someone_who_is_no_longer_a_facilitator(
     await sit_at_table(facilitator)
     await make_staff(database, "700", "analyst")
     await facilitator.press_data("axis:4")
-    assert "To begin, choose your language." in facilitator.last.text, "handled as anyone else's chat"
+    assert "Privacy notice" in facilitator.last.text, "handled as anyone else's chat"
     assert await facilitator_chats(database) == []
 
 

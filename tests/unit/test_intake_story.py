@@ -42,7 +42,27 @@ async def test_citizen_sends_a_proposal_and_gets_a_tracking_code(citizen: Citize
     assert conversation is not None and conversation.step == "idle" and conversation.draft == {}
 
 
-async def test_the_steps_come_in_the_designed_order(citizen: Citizen) -> None:
+async def test_an_app_in_a_language_we_offer_gets_the_notice_at_once(make_citizen: Callable[..., Citizen]) -> None:
+    citizen = make_citizen(language_code="en-GB")  # Telegram reports the app's language
+    [first] = await citizen.send("/start")
+    assert first.text.startswith("Welcome! Here you can send your proposals") and "Privacy notice" in first.text
+    assert citizen.labels() == ["I accept", "No, thank you", "Read the full notice", "Español"], "Spanish a tap away"
+    await citizen.press("Español")
+    assert "Aviso de privacidad" in citizen.last.text
+    assert citizen.labels() == ["Acepto", "No, gracias", "Leer el aviso completo"]
+    await citizen.press("Acepto")
+    assert "¿A qué sector perteneces?" in citizen.last.text
+
+
+async def test_an_app_in_a_language_we_do_not_offer_is_asked_for_one(make_citizen: Callable[..., Citizen]) -> None:
+    citizen = make_citizen(language_code="fr")
+    await citizen.send("/start")
+    assert "Elige tu idioma · Choose your language" in citizen.last.text
+    assert citizen.labels() == ["Español", "English"]
+
+
+async def test_the_steps_come_in_the_designed_order(make_citizen: Callable[..., Citizen]) -> None:
+    citizen = make_citizen(language_code="")  # an app that does not say its language (WhatsApp's)
     await citizen.send("/start")
     assert "Choose your language" in citizen.last.text
     await citizen.press("English")
@@ -131,10 +151,11 @@ async def test_refusing_consent_ends_politely_and_stores_nothing(citizen: Citize
 
 async def test_nothing_is_stored_before_consent_even_when_typing(citizen: Citizen, database: Database) -> None:
     await citizen.send("Hola, quiero proponer algo")
-    assert "Choose your language" in citizen.last.text
+    assert "Aviso de privacidad" in citizen.last.text
     await citizen.press_data("lang:en")
+    assert "Privacy notice" in citizen.last.text
     await citizen.send("I want to write without accepting")
-    assert "choose your language" in citizen.last.text.lower()
+    assert "Aviso de privacidad" in citizen.last.text, "the notice again (not even the language is kept before)"
     assert await count(database, Participant) == 0
 
 

@@ -53,4 +53,4 @@ async def test_delete_me_erases_the_person_and_keeps_proposals_anonymised(citize
     assert "delete_participant" in actions
 
     await citizen.send("/start")
-    assert "Elige tu idioma" in citizen.last.text, "a stranger again: asked for language and consent"
+    assert "Aviso de privacidad" in citizen.last.text, "a stranger again: asked for consent"

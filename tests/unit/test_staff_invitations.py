@@ -68,6 +68,6 @@ async def test_an_expired_or_made_up_code_gives_nothing(
     [refused] = await make_citizen("8181").send("/staff abcdefghijklmnop")
     assert refused.text.startswith("Esta invitación no es válida")
     [welcome] = await make_citizen("9191").send("/start abcdefghijklmnop")
-    assert "Elige tu idioma" in welcome.text, "a stranger with a wrong link just starts as a citizen"
+    assert "Aviso de privacidad" in welcome.text, "a stranger with a wrong link just starts as a citizen"
     async with services.uow.reading() as uow:
         assert await uow.staff.all() == []

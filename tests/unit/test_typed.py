@@ -79,4 +79,5 @@ async def test_a_number_that_is_no_option_or_where_text_is_asked_is_taken_as_typ
 async def test_before_consent_a_number_is_not_a_choice(citizen: Citizen) -> None:
     await citizen.send("/start")
     await citizen.send("1")
-    assert "Para empezar, elige tu idioma" in citizen.last.text
+    assert "Aviso de privacidad" in citizen.last.text, "the notice again: typing 1 accepts nothing"
+    assert "sector" not in citizen.last.text
