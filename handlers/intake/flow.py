@@ -148,7 +148,10 @@ def on_attachment_choice(ctx: Context, value: str) -> bool:
 def on_message(ctx: Context) -> None:
     """A message (not a button, not a command) while a step of the table waits."""
     step = ctx.steps.get(ctx.step)
-    if step is None:
+    if step is None and (extras := attachments_at_review(ctx)) is not None:
+        ctx.go(extras.name, replace(ctx.state, editing=True))  # as if its button was pressed, then the file
+        on_attachment(ctx, extras)
+    elif step is None:
         prompt(ctx) if ctx.step == IDLE else prompt(ctx, ctx.tr._("Please choose one of the options with the buttons."))
     elif isinstance(step.accepts, TextInput | NumberInput):
         if ctx.incoming.content_type != "text":
@@ -161,6 +164,14 @@ def on_message(ctx: Context) -> None:
         on_attachment(ctx, step)
     else:
         prompt(ctx, ctx.tr._("Please choose one of the options with the buttons."))
+
+
+def attachments_at_review(ctx: Context) -> Step | None:
+    """The step that takes a location or photos, when one was sent at the review (where that step is offered)."""
+    if ctx.step != REVIEW or ctx.incoming.content_type not in ("location", "photo"):
+        return None
+    steps = (s for s in ctx.steps.editable if isinstance(s.accepts, AttachmentInput) and s.asked(ctx.consultation))
+    return next(steps, None)
 
 
 def is_idle(ctx: Context) -> bool:

@@ -6,8 +6,10 @@ the review screen and its edit button, whether it may be skipped and whether it 
 per participant (the optional profile) or for every proposal. Routing, prompts, the review,
 the edit buttons, the moderators' card and the export's field order all read this table.
 
-Adding a step is one entry here (or in a consultation's ``optional_steps``), its strings in
-the catalogs, and — when the answer is stored with the proposal — a column and its migration.
+A step ``at_review`` is not asked on the way: the review offers it with its button (the location
+and photos), so that whoever does not want it is spared a message. Adding a step is one entry here
+(or in a consultation's ``optional_steps``), its strings in the catalogs, and — when the answer is
+stored with the proposal — a column and its migration.
 """
 
 from __future__ import annotations
@@ -85,6 +87,8 @@ class Step:
     """Whether this consultation asks it (the zone only when the consultation has zones)."""
     heading: str = ""
     """Message id of its column heading in a spreadsheet (the workshop template); default: the field."""
+    at_review: bool = False
+    """Not asked on the way: offered on the review by its button (one message fewer for whoever skips it)."""
 
     @property
     def stored_as(self) -> str:
@@ -143,13 +147,13 @@ class StepTable:
 
     def first(self, consultation: Consultation, *, with_profile: bool) -> Step:
         steps = self.steps if with_profile else self.proposal
-        return next(step for step in steps if step.asked(consultation))
+        return next(step for step in steps if step.asked(consultation) and not step.at_review)
 
     def after(self, name: str, consultation: Consultation) -> Step | None:
-        """The next step asked in this consultation, or None after the last (then comes the review)."""
+        """The next step asked on the way in this consultation, or None after the last (then comes the review)."""
         names = [step.name for step in self.steps]
         for step in self.steps[names.index(name) + 1 :]:
-            if step.asked(consultation):
+            if step.asked(consultation) and not step.at_review:
                 return step
         return None
 
@@ -292,7 +296,8 @@ DEFAULT_STEPS = StepTable(
             ),
             AttachmentInput(max_photos=3),
             "location",
-            edit=N_("Edit location/photos"),
+            edit=N_("Add location or photos"),
+            at_review=True,
         ),
     ]
 )

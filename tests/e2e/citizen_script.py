@@ -60,10 +60,11 @@ async def write_proposal(user: User, problem: str = PROBLEM) -> None:
     await user.expect()
     await user.press("Transparencia y acceso a la información pública")
     await user.expect()
-    for text in (problem, SOLUTION, CONTRIBUTION):
+    *first, last = (problem, SOLUTION, CONTRIBUTION)
+    for text in first:
         await user.send(text)
         await user.expect()
-    await user.press("Omitir")
+    await user.send(last)  # then the review, where a location or photos are offered
     await user.expect("Revisa tu propuesta")
 
 

@@ -103,8 +103,7 @@ def test_practice_in_the_terminal_never_reaches_the_live_database_and_live_does(
     script = (
         "\n".join(
             [
-                "/start",
-                "1",  # Español
+                "/start",  # a terminal in Spanish (LANG): the notice at once
                 "1",  # Acepto
                 "3",
                 "1",
@@ -113,22 +112,22 @@ def test_practice_in_the_terminal_never_reaches_the_live_database_and_live_does(
                 "1",  # axis, pillar
                 "Las paradas de bus no tienen horarios publicados.",
                 "Publicar los horarios en cada parada y en línea.",
-                "Menos espera para todos.",
-                "1",  # Omitir (no location or photo)
+                "Menos espera para todos.",  # then the review
                 "7",  # Enviar propuesta (after the six edit buttons)
                 "/mine",
             ]
         )
         + "\n"
     )
-    practice = cocrea(tmp_path, "chat", stdin=script)
+    spanish = {"LANG": "es_EC.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""}
+    practice = cocrea(tmp_path, "chat", stdin=script, **spanish)
     assert practice.returncode == 0, practice.stderr
     assert "Practice mode" in practice.stdout and "TST-0001" in practice.stdout
     assert (tmp_path / "data" / "practice.db").is_file()
     nothing = cocrea(tmp_path, "export")
     assert nothing.returncode == 2 and nothing.stderr.startswith("cocrea: no database at "), "the live one is untouched"
 
-    chat = cocrea(tmp_path, "chat", "--live", stdin=script)
+    chat = cocrea(tmp_path, "chat", "--live", stdin=script, **spanish)
     assert chat.returncode == 0, chat.stderr
     assert "Practice mode" not in chat.stdout and "TST-0001" in chat.stdout
     exported = cocrea(tmp_path, "export", "--format", "csv")

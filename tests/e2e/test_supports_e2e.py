@@ -32,10 +32,11 @@ async def test_a_citizen_supports_a_similar_proposal_and_hears_its_answer(
     await luis.expect()
     await luis.press("Participación ciudadana")
     await luis.expect()
-    for text in (SAME_IDEA, SOLUTION, CONTRIBUTION):
+    *first, last = (SAME_IDEA, SOLUTION, CONTRIBUTION)
+    for text in first:
         await luis.send(text)
         await luis.expect()
-    await luis.press("Omitir")
+    await luis.send(last)  # then the review, where a location or photos are offered
     review = await luis.expect("Revisa tu propuesta")
     assert "Ya recibimos propuestas parecidas." in (review.text or "")
     assert "UIO-0001 · Movilidad Sostenible · Recibida" in (review.text or "")

@@ -46,14 +46,15 @@ async def other_proposal(user: FakeUser) -> None:
     await user.expect()
     await user.press("Participación ciudadana")
     await user.expect()
-    for text in (
+    *first, last = (
         "Las veredas del barrio La Forestal están rotas desde hace años.",
         "Reparar las veredas con mingas barriales y materiales del municipio.",
         "Caminar seguros, sobre todo los niños y las personas mayores.",
-    ):
+    )
+    for text in first:
         await user.send(text)
         await user.expect()
-    await user.press("Omitir")
+    await user.send(last)  # then the review, where a location or photos are offered
     await user.expect("Revisa tu propuesta")
     await user.press("Enviar propuesta")
     await user.expect("código de seguimiento")

@@ -30,10 +30,11 @@ async def enter(facilitator: FakeUser, problem: str, axis: str, backers: str) ->
     await facilitator.expect("¿Qué pilar de gobierno abierto fortalece?")
     await facilitator.press("Participación ciudadana")
     await facilitator.expect("Describe el problema")
-    for text in (problem, SOLUTION, CONTRIBUTION):
+    *first, last = (problem, SOLUTION, CONTRIBUTION)
+    for text in first:
         await facilitator.send(text)
         await facilitator.expect()
-    await facilitator.press("Omitir")
+    await facilitator.send(last)  # then the review, where a location or photos are offered
     await facilitator.expect("¿Cuántas personas de la mesa respaldan esta propuesta?")
     await facilitator.send(backers)
     review = await facilitator.expect("Revisa la propuesta de la mesa 2.")

@@ -39,7 +39,6 @@ async def write_proposal(citizen: Citizen) -> None:
     await citizen.send(PROBLEM)
     await citizen.send(SOLUTION)
     await citizen.send(CONTRIBUTION)
-    await citizen.press_data("extras:done")
 
 
 async def count(database: Database, model: type) -> int:

@@ -121,7 +121,6 @@ async def test_nothing_sent_exceeds_telegram_limits(citizen: Citizen) -> None:
     await citizen.send("p" * 1200)
     await citizen.send("s" * 1200)
     await citizen.send("c" * 800)
-    await citizen.press_data("extras:done")
     await citizen.press_data("edit:problem")
     await citizen.send("q" * 1200)
     assert "Please review" in citizen.last.text

@@ -43,7 +43,7 @@ async def test_edit_the_pillar(citizen: Citizen) -> None:
 
 async def test_edit_location_and_photos(citizen: Citizen) -> None:
     await reach_review(citizen)
-    await citizen.press("Edit location/photos")
+    await citizen.press("Add location or photos")
     await citizen.send_location(-0.18, -78.47)
     await citizen.press("Continue")
     assert "Location: yes" in citizen.last.text
@@ -73,7 +73,7 @@ async def test_cancel_from_the_review_asks_first_then_discards_the_draft(citizen
 
 async def test_a_location_or_photos_can_be_removed_at_the_review(citizen: Citizen) -> None:
     await reach_review(citizen)
-    await citizen.press("Edit location/photos")
+    await citizen.press("Add location or photos")
     await citizen.send_location(-0.18, -78.47)
     await citizen.send_kind("photo", attachment_ids=("photo-1",))
     assert citizen.labels() == ["Continue", "Remove the location", "Remove the photos"]
@@ -86,7 +86,7 @@ async def test_a_location_or_photos_can_be_removed_at_the_review(citizen: Citize
 
 async def test_a_location_off_the_map_is_refused(citizen: Citizen, database: Database) -> None:
     await reach_review(citizen)
-    await citizen.press("Edit location/photos")
+    await citizen.press("Add location or photos")
     await citizen.send_location(123.0, -78.47)
     assert citizen.last.text.startswith("That location is not on the map.")
     conversation = await conversation_of(database, citizen.user_id)

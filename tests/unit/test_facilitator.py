@@ -108,7 +108,6 @@ async def test_chat_and_workshop_proposals_share_one_sequence_of_codes(
     await citizen.press_data("pillar:transparency")
     for text in (TABLE_PROBLEM, SOLUTION, CONTRIBUTION):
         await citizen.send(text)
-    await citizen.press_data("extras:done")
     await citizen.press_data("review:send")
     assert [(p.code, p.source) for p in await proposals(database)] == [
         ("UIO-0001", "chat"),
@@ -126,7 +125,6 @@ async def test_a_table_about_one_axis_starts_with_it(facilitator: Citizen, datab
     await facilitator.press_data("pillar:integrity")
     for text in (TABLE_PROBLEM, SOLUTION, CONTRIBUTION):
         await facilitator.send(text)
-    await facilitator.press_data("extras:done")
     await facilitator.send("4")
     await facilitator.press_data("edit:axis")
     await facilitator.press_data("axis:2")
@@ -144,7 +142,6 @@ async def test_backers_is_a_number_within_bounds(facilitator: Citizen, database:
     await facilitator.press_data("pillar:participation")
     for text in (TABLE_PROBLEM, SOLUTION, CONTRIBUTION):
         await facilitator.send(text)
-    await facilitator.press_data("extras:done")
     assert "How many people at the table back this proposal?\n(a number from 1 to 500)" in facilitator.last.text
     for wrong in ("muchos", "0", "501", "9" * 40):
         await facilitator.send(wrong)
@@ -308,7 +305,6 @@ async def enter_until_review(facilitator: Citizen) -> None:
     await facilitator.press_data("pillar:participation")
     for text in (TABLE_PROBLEM, SOLUTION, CONTRIBUTION):
         await facilitator.send(text)
-    await facilitator.press_data("extras:done")
     await facilitator.send("5")
 
 

@@ -82,7 +82,6 @@ async def writes_the_same_idea(citizen: Citizen, language: str = "en") -> None:
     await citizen.press_data("pillar:participation")
     for text in (SAME_PROBLEM, SAME_SOLUTION, SAME_CONTRIBUTION):
         await citizen.send(text)
-    await citizen.press_data("extras:done")
 
 
 async def supports(database: Database) -> list[tuple[int, int]]:
@@ -167,7 +166,6 @@ async def test_own_proposals_are_not_offered(ana: Citizen) -> None:
     await ana.press_data("pillar:participation")
     for text in (SAME_PROBLEM, SAME_SOLUTION, SAME_CONTRIBUTION):
         await ana.send(text)
-    await ana.press_data("extras:done")
     assert "Similar proposals" not in ana.last.text
 
 

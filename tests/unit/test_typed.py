@@ -56,7 +56,6 @@ async def test_a_number_chooses_that_option_of_the_current_question(citizen: Cit
     await citizen.send("Bus stops in the south have had no timetables since 2023.")
     await citizen.send("Publish timetables at every stop and as open data.")
     await citizen.send("Less waiting for everyone.")
-    await citizen.press_data("extras:done")
     review = [option.id for option in citizen.last.options]
     await citizen.send(str(review.index("review:send") + 1))
     [proposal] = await proposals(database)

@@ -151,7 +151,6 @@ async def test_every_message_of_a_conversation_fits_whatsapp(
         await walk_every_question(citizen, language)
         for length in LONGEST.values():
             await citizen.send(("Texto largo con detalles. " * 100)[: length - 1] + ".")
-        await citizen.press_data("extras:done")
         await citizen.press_data("edit:problem")
         await citizen.send("Un problema reescrito con más de veinte caracteres.")
         await citizen.press_data("review:send")

@@ -51,7 +51,6 @@ async def enter_proposal(
     await facilitator.press_data("pillar:participation")
     for text in (problem, SOLUTION, CONTRIBUTION):
         await facilitator.send(text)
-    await facilitator.press_data("extras:done")
     await facilitator.send(backers)
     await facilitator.press_data("review:send")
     entered = next(m.text for m in reversed(facilitator.inbox) if "tracking code" in m.text)
