@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import importlib.util
 import json
 import logging
 import math
@@ -59,9 +58,8 @@ ECHO_TEXT: Final = "Eco"
 ECHO_BUTTON: Final = "Siguiente"
 #: The round trips of citizen_script.full_proposal: text to send, or None to press the button.
 ECHO_SCRIPT: Final[tuple[str | None, ...]] = (
-    "/start",
-    None,
-    None,  # language, consent
+    "/start",  # the notice at once: the app says Spanish
+    None,  # consent
     None,
     None,
     None,  # three profile questions
@@ -69,9 +67,8 @@ ECHO_SCRIPT: Final[tuple[str | None, ...]] = (
     None,  # axis, pillar
     PROBLEM,
     SOLUTION,
-    CONTRIBUTION,
-    None,
-    None,  # skip the attachment, send
+    CONTRIBUTION,  # then the review
+    None,  # send
 )
 
 
@@ -132,6 +129,10 @@ class TimedUser:
     def received(self) -> list[Received]:
         return self._inbox
 
+    @property
+    def app_language(self) -> str:
+        return self._user.app_language
+
     async def send(self, text: str) -> int:
         self._mark_sent()
         return await self._user.send(text)
@@ -158,7 +159,7 @@ class TimedUser:
 
 async def intake_citizen(user: TimedUser) -> str:
     """The e2e citizen script; returns the tracking code."""
-    return await full_proposal(cast(FakeUser, user))  # it only calls send, press and expect
+    return await full_proposal(cast(FakeUser, user))  # it only reads app_language and calls send, press, expect
 
 
 async def echo_citizen(user: TimedUser) -> str:
@@ -574,12 +575,6 @@ def planned_runs(framework: str, echo: bool) -> list[str]:
     return [*kinds, ECHO] if echo else kinds
 
 
-def unavailable(kind: str) -> str | None:
-    if kind == "ptb" and importlib.util.find_spec("bot.ptb_runner") is None:
-        return "ptb skipped: bot/ptb_runner.py does not exist yet"
-    return None
-
-
 async def benchmark(args: argparse.Namespace) -> int:
     if args.database == "postgres" and (problem := await postgres_problem()):
         print(f"PostgreSQL benchmark skipped: {problem}")
@@ -588,9 +583,6 @@ async def benchmark(args: argparse.Namespace) -> int:
     rows: list[tuple[str, ...]] = []
     status = 0
     for kind in planned_runs(args.framework, not args.no_echo) * args.repeat:
-        if note := unavailable(kind):
-            print(note, file=sys.stderr)
-            continue
         if time.monotonic() >= deadline:
             print(f"timeout ({args.timeout:.0f} s) reached: {kind} not run", file=sys.stderr)
             status = 1
