@@ -420,6 +420,8 @@ class RunResult:
     bot_cpu: float
     harness_cpu: float
     bot_rss_kb: int | None
+    calls: tuple[int, int, int]
+    """sendMessage, editMessageText and answerCallbackQuery calls during the drive."""
     check: str
     ok: bool
 
@@ -467,11 +469,13 @@ async def run_once(kind: str, database: str, citizens: int, timeout: float, unpa
         bot = await BotProcess.start(kind, fake.base_url, database_url, unpaced)
         try:
             await bot.wait_ready(fake)
-            bot_cpu, harness_cpu = bot.cpu_seconds(), harness_cpu_seconds()
+            bot_cpu, harness_cpu, calls = bot.cpu_seconds(), harness_cpu_seconds(), telegram_calls(fake)
             drive = await drive_citizens(fake, citizen, citizens, timeout)
             bot_cpu, harness_cpu = bot.cpu_seconds() - bot_cpu, harness_cpu_seconds() - harness_cpu
+            sent, edited, answered = telegram_calls(fake)
+            calls = (sent - calls[0], edited - calls[1], answered - calls[2])
         except RuntimeError as error:  # the bot never came up
-            drive, bot_cpu, harness_cpu = Drive(0.0, Timing(), [], [error], False), 0.0, 0.0
+            drive, bot_cpu, harness_cpu, calls = Drive(0.0, Timing(), [], [error], False), 0.0, 0.0, (0, 0, 0)
         finally:
             rss = await bot.stop()
         ok, check = (
@@ -481,7 +485,13 @@ async def run_once(kind: str, database: str, citizens: int, timeout: float, unpa
     if failures:
         ok, check = False, f"{failures}; {check}"
     label = f"{kind} (aiogram)" if kind == ECHO else f"{kind} unpaced" if unpaced else kind
-    return RunResult(label, "-" if kind == ECHO else database, citizens, drive, bot_cpu, harness_cpu, rss, check, ok)
+    database_label = "-" if kind == ECHO else database
+    return RunResult(label, database_label, citizens, drive, bot_cpu, harness_cpu, rss, calls, check, ok)
+
+
+def telegram_calls(fake: FakeBotApi) -> tuple[int, int, int]:
+    """What Telegram counts so far: messages sent, messages edited, button presses answered."""
+    return fake.stats.sent_messages, fake.stats.edited_messages, fake.stats.callback_answers
 
 
 # --------------------------------------------------------------------------- report
@@ -508,6 +518,7 @@ HEADER: Final = (
     "bot peak RSS MB",
     "bot CPU %",
     "harness CPU %",
+    "send/edit/answer per proposal",
     "check",
 )
 
@@ -528,6 +539,7 @@ def table_row(result: RunResult) -> tuple[str, ...]:
         rss,
         f"{100 * result.bot_cpu / wall:.0f}",
         f"{100 * result.harness_cpu / wall:.0f}",
+        "/".join(f"{count / max(result.citizens, 1):.1f}" for count in result.calls),
         result.check,
     )
 

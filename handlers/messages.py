@@ -131,6 +131,9 @@ class Outgoing:
     """Open a thread with this title for it, where the channel has threads (one per proposal)."""
     replaces: str | None = None
     """Show it in place of this earlier message where the channel can edit messages."""
+    answered: str = ""
+    """The person's answer it follows (a button's label): a channel that shows it in place of the message with
+    the buttons puts it above the text; one that shows the press as the person's own message leaves it out."""
     about: Reference | None = None
     """After sending, remember the sent message as referring to this (replies to it are routed by it)."""
     language: str = ""
@@ -152,7 +155,8 @@ class Outgoing:
         to = Address(**data.pop("to"))
         rows = tuple(tuple(Choice(**c) for c in row) for row in data.pop("choices", []))
         about = data.pop("about", None)
-        return cls(to=to, choices=rows, about=Reference(**about) if about else None, **data)
+        known = {name: value for name, value in data.items() if name in cls.__dataclass_fields__}
+        return cls(to=to, choices=rows, about=Reference(**about) if about else None, **known)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ calls and its own exceptions, translated to ours with Telegram's description."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from bot.outbox.sending import BadMessage, ChannelLimits, Unreachable
@@ -23,6 +23,8 @@ LIMITS = ChannelLimits(
     has_threads=True,
 )
 TOPIC_NAME_CHARS = 128
+EDIT_REFUSED = ("message to edit not found", "message can't be edited")
+"""Telegram's words when a message cannot be edited any more (deleted by the person, too old): it is sent anew."""
 CHANNEL = "telegram"
 
 Keyboard = list[list[tuple[str, str]]]
@@ -96,11 +98,15 @@ class TelegramSender:
                 raise Unreachable(str(error)) from error
             if "message is not modified" in description and message.replaces is not None:
                 return Sent(message.replaces)
+            if message.replaces is not None and any(refusal in description for refusal in EDIT_REFUSED):
+                return await self._send(replace(message, replaces=None))  # gone or too old: said anew
             raise
 
     async def _send(self, message: Outgoing) -> Sent:
         chat_id = int(message.to.chat_id)
         markup = keyboard(message.choices)
+        if message.answered:  # shown where the buttons were: the person's choice stays readable above
+            message = replace(message, text=f"✓ {message.answered}\n\n{message.text}")
         if message.replaces is not None:
             edited = await self._api.edit_text(chat_id, int(message.replaces), fit(message.text, LIMITS.text), markup)
             return Sent(str(edited))

@@ -61,9 +61,11 @@ def on_choice(ctx: Context, step: Step, value: str) -> bool:
         return True
     if value == SKIP_ALL and offers_skip_all(ctx, step):
         skip_profile(ctx)
+        in_place(ctx, ctx.tr._("Skip these questions"))
         return True
     skipped = value == SKIP and step.skippable
-    if not skipped and value not in {a.id for a in accepts.options(ctx.consultation, ctx.tr)}:
+    labels = {a.id: a.label for a in accepts.options(ctx.consultation, ctx.tr)}
+    if not skipped and value not in labels:
         return False
     if step.once_per_participant:
         assert ctx.participant is not None
@@ -72,7 +74,23 @@ def on_choice(ctx: Context, step: Step, value: str) -> bool:
     else:
         state = ctx.state
         advance(ctx, replace(state, draft=state.draft.with_value(step.field, None if skipped else value)))
+    in_place(ctx, ctx.tr._("Prefer not to say") if skipped else labels[value])
     return True
+
+
+def in_place(ctx: Context, answer: str) -> None:
+    """A button answered the question: the next question, under the answer, takes the place of the message
+    that carried the buttons — one message fewer where the channel edits messages (Telegram); elsewhere it
+    comes as a new message. Not for the review, which is always shown anew."""
+    incoming = ctx.incoming
+    if incoming.content_type != "button" or incoming.message_id is None or len(ctx.replies) != 1:
+        return
+    if ctx.step == REVIEW:
+        return
+    [next_question] = ctx.replies
+    if next_question.to != incoming.address or next_question.replaces is not None:
+        return
+    ctx.replies[0] = replace(next_question, replaces=incoming.message_id, answered=answer)
 
 
 def skip_profile(ctx: Context) -> None:

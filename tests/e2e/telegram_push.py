@@ -11,8 +11,9 @@ the send rate and reply latencies. Nothing here imports pytest: the spike benchm
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from tests.e2e.fake_bot_api import FakeBotApi, FakeChat, JsonDict, ReceivedKind, StoredFile, _Webhook
@@ -61,8 +62,23 @@ class PushingBotApi(FakeBotApi):
         kind: ReceivedKind,
         file: StoredFile | None = None,
     ) -> JsonDict:
-        self.sent_at.setdefault(chat.chat_id, []).append(time.monotonic())
-        return await super()._send(chat, content, markup, reply, kind, file)
+        with self._timed(chat):
+            return await super()._send(chat, content, markup, reply, kind, file)
+
+    async def _edit(self, chat: FakeChat, old: JsonDict, changes: JsonDict, markup: JsonDict | None) -> JsonDict:
+        with self._timed(chat):  # an edited message reaches the person's inbox too (a question in place)
+            return await super()._edit(chat, old, changes, markup)
+
+    @contextlib.contextmanager
+    def _timed(self, chat: FakeChat) -> Iterator[None]:
+        """Note the moment before the fake's own bookkeeping wakes the citizen; forget it if it was refused."""
+        moments, moment = self.sent_at.setdefault(chat.chat_id, []), time.monotonic()
+        moments.append(moment)
+        try:
+            yield
+        except BaseException:
+            moments.remove(moment)
+            raise
 
     async def _webhook_loop(self, hook: _Webhook) -> None:
         in_flight: dict[object, asyncio.Task[None]] = {}

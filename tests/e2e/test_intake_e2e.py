@@ -50,7 +50,7 @@ async def test_a_citizen_sends_a_full_proposal(fake: FakeBotApi, start_bot: Star
     assert fake.stats.callback_answers > 0, "every button press is answered (the spinner stops)"
 
 
-async def test_one_button_skips_the_questions_about_the_person_two_messages_fewer(
+async def test_a_first_proposal_costs_at_most_eight_messages_the_answers_shown_in_place(
     fake: FakeBotApi, start_bot: StartBot, framework: str
 ) -> None:
     await start_bot(framework)
@@ -61,10 +61,33 @@ async def test_one_button_skips_the_questions_about_the_person_two_messages_fewe
     await write_proposal(luis)
     assert await submit(luis) == "UIO-0002"
 
-    sent = {user.user_id: 0 for user in (ana, luis)}
-    for call in fake.calls("sendMessage"):
-        sent[int(call["chat_id"])] = sent.get(int(call["chat_id"]), 0) + 1
-    assert (sent[1001], sent[1002]) == (11, 9)
+    def per_chat(method: str) -> tuple[int, int]:
+        chats = [int(call["chat_id"]) for call in fake.calls(method)]
+        return chats.count(1001), chats.count(1002)
+
+    # the notice, the first profile question, the solution's and contribution's questions, the review, the code
+    assert per_chat("sendMessage") == (6, 6)
+    # each press of a choice (three profile answers or one skip, axis, pillar) shown above the next question
+    assert per_chat("editMessageText") == (5, 3)
+    pillar_answered = next(call for call in fake.calls("editMessageText") if "Transparencia" in call["text"])
+    assert pillar_answered["text"].startswith("✓ Transparencia y acceso a la información pública")
+
+
+async def test_a_question_whose_message_cannot_be_edited_any_more_comes_as_a_new_message(
+    fake: FakeBotApi, start_bot: StartBot, framework: str
+) -> None:
+    await start_bot(framework)
+    ana = fake.user(1001, "Ana")
+    await consent(ana)
+    await skip_whole_profile(ana)
+    fake.fail_next("editMessageText", status=400, description="Bad Request: message to edit not found")
+
+    await ana.press("Movilidad Sostenible")
+
+    await ana.expect("✓ Movilidad Sostenible")
+    assert fake.calls("sendMessage")[-1]["text"].startswith("✓ Movilidad Sostenible\n\n")
+    await ana.press("Transparencia y acceso a la información pública")  # its buttons came with it
+    await ana.expect("✓ Transparencia")
 
 
 async def test_two_citizens_interleaved(fake: FakeBotApi, start_bot: StartBot, framework: str) -> None:

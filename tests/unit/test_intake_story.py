@@ -109,6 +109,25 @@ async def test_one_button_skips_every_question_about_the_person(citizen: Citizen
     assert "thematic axis" in citizen.last.text
 
 
+async def test_a_pressed_answer_shows_in_place_of_its_buttons_with_the_next_question(citizen: Citizen) -> None:
+    await consent(citizen)
+    await skip_profile(citizen)
+
+    [pillars] = await citizen.replay(citizen.incoming(content_type="button", choice="axis:4", message_id="77"))
+
+    assert (pillars.replaces, pillars.answered) == ("77", "Sustainable Mobility"), "where the axes' buttons were"
+    assert "open-government pillar" in pillars.text and not pillars.text.startswith("✓"), "the channel adds it"
+    [problem] = await citizen.replay(citizen.incoming(content_type="button", choice="pillar:transparency"))
+    assert problem.replaces is None, "a press the channel cannot place (no message id) gets a new message"
+    await citizen.send(PROBLEM)
+    await citizen.send(SOLUTION)
+    await citizen.send(CONTRIBUTION)
+    [axes_again] = await citizen.replay(citizen.incoming(content_type="button", choice="edit:axis", message_id="80"))
+    [review] = await citizen.replay(citizen.incoming(content_type="button", choice="axis:1", message_id="81"))
+    assert "thematic axis" in axes_again.text and "Please review your proposal" in review.text
+    assert (axes_again.replaces, review.replaces) == (None, None), "the review and its edits are always shown anew"
+
+
 async def test_skipping_every_question_is_offered_only_on_the_first(citizen: Citizen) -> None:
     await consent(citizen)
     await citizen.press_data("sector:academia")
