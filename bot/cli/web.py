@@ -74,4 +74,11 @@ async def web_config(app: App) -> WebConfig:
         if link:
             channels.append(ChannelLink("Telegram", link))
         photos["telegram"] = TelegramPhotos(settings.telegram_api_url, settings.bot_token)
+    whatsapp = settings.whatsapp
+    if whatsapp.token:
+        from bot.whatsapp.client import number_link
+
+        link = await number_link(whatsapp.api_url, whatsapp.phone_number_id, whatsapp.token)
+        if link:
+            channels.append(ChannelLink("WhatsApp", link))
     return WebConfig(settings.web_base_url, tuple(channels), photos)

@@ -82,3 +82,25 @@ def _json(raw: bytes) -> dict[str, Any]:
     except ValueError:
         return {}  # a gateway's HTML page
     return value if isinstance(value, dict) else {}
+
+
+async def number_link(api_url: str, phone_number_id: str, token: str) -> str | None:
+    """``https://wa.me/<digits>`` from the number's ``display_phone_number``, or None (logged) without an answer."""
+    url = f"{api_url.rstrip('/')}/{phone_number_id}"
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)) as session,
+            session.get(
+                url, params={"fields": "display_phone_number"}, headers={"Authorization": f"Bearer {token}"}
+            ) as response,
+        ):
+            status, raw = response.status, await response.read()
+    except (aiohttp.ClientError, TimeoutError) as error:
+        log.warning("cannot ask WhatsApp for the number to show (%s): %s", url, error)
+        return None
+    number = _json(raw).get("display_phone_number") if status == 200 else None
+    digits = "".join(c for c in number if c.isdigit()) if isinstance(number, str) else ""
+    if not digits:
+        log.warning("WhatsApp did not say the number to show (HTTP %s)", status)
+        return None
+    return f"https://wa.me/{digits}"
