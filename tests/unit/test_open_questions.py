@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
+from bot.cli.main import main
 from bot.outbox.delivery import Delivery
 from handlers.actors import Actor
 from handlers.engine import Engine
@@ -85,3 +89,34 @@ async def test_only_questions_can_be_answered_and_only_with_words(services: Serv
     with pytest.raises(Refused, match="emoji"):
         staff_message("🙂🙂", services.translator("en"))
     assert staff_message("  En marzo.\r\n\r\n\r\nSaludos ", services.translator("es")) == "En marzo.\n\nSaludos"
+
+
+async def test_staff_list_and_answer_open_questions_from_the_command_line(
+    world: tuple[Engine, Delivery, RecordingSender, Counter],
+    sqlite_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    await asked(world, "501", "¿Cuándo se publican los resultados?")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COCREA_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("COCREA_LOG_LEVEL", "WARNING")
+    monkeypatch.delenv("COCREA_CONSULTATION", raising=False)
+
+    async def cocrea(*argv: str) -> tuple[int, str]:
+        code = await asyncio.to_thread(main, list(argv))
+        return code, capsys.readouterr().out
+
+    code, listed = await cocrea("questions")
+    [line] = listed.splitlines()
+    assert code == 0 and re.match(r"#\d+  asked \d{4}-\d\d-\d\d  \d+ days (left|late)  P-\S+ \(UIO-0001\): ", line)
+    assert line.endswith("¿Cuándo se publican los resultados?")
+    question_id = line[1:].split()[0]
+
+    code, said = await cocrea("questions", "answer", question_id, "En marzo.")
+    assert code == 0 and said == f"cocrea: answer to question {question_id} queued for the citizen\n"
+    _, delivery, sender, _ = world
+    await delivery.drain_once()
+    assert "En marzo." in sender.sent[-1].text and sender.sent[-1].to == Address("telegram", "501")
+    assert await cocrea("questions") == (0, "no open questions\n")
