@@ -137,6 +137,8 @@ async def test_cocrea_run_serves_whatsapp_alone_and_stops_on_sigterm(tmp_path: P
 
     assert process.returncode == 0, stderr.decode()
     assert b"Traceback" not in stderr
+    [warning] = [line for line in stderr.decode().splitlines() if "moderators' group" in line]
+    assert "no moderators' group (COCREA_MODERATORS_CHAT_ID)" in warning and "cocrea questions" in warning, "said once"
 
 
 async def listening(wa: FakeWhatsApp, process: asyncio.subprocess.Process) -> bool:
