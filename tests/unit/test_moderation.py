@@ -173,6 +173,18 @@ async def test_a_status_change_with_a_reasoned_answer(
     assert "Accepted" in citizen.last.text and "compromiso 3" in citizen.last.text
 
 
+async def test_a_forged_button_cannot_withdraw_a_proposal_for_its_author(
+    citizen: Citizen, moderator: Moderator, database: Database
+) -> None:
+    await submitted(citizen)
+    await moderator.press("mod:status:1")
+    offered = [b.id for row in moderator.group_messages()[-1][1].choices for b in row]
+    assert "mod:set:1:withdrawn" not in offered, "only an author withdraws"
+    await moderator.press("mod:set:1:withdrawn")  # typed by hand into a forged callback
+    assert (await proposals(database))[0].status == "received"
+    assert not [m for m in citizen.inbox if "withdrawn" in m.text], "the author is told nothing false"
+
+
 async def test_someone_who_is_not_a_moderator_is_ignored(
     citizen: Citizen, engine: Engine, delivery: Delivery, sender: RecordingSender, counter: Counter, database: Database
 ) -> None:
