@@ -88,8 +88,16 @@ def _send_options(fake: FakeBotApi) -> list[list[str]]:
     return [sorted(set(call) - {"chat_id", "text", "reply_markup"}) for call in fake.calls("sendMessage")]
 
 
+def as_said(kind: str, text: str | None) -> str:
+    """The text the core wrote: Telegram shows a pressed answer's next question in place of the buttons,
+    under "✓ the answer" (its own rendering: WhatsApp and the terminal show the press as the person's)."""
+    if kind == "edit" and text and text.startswith("✓ "):
+        return text.split("\n\n", 1)[1]
+    return text or ""
+
+
 def seen_on_telegram(received: Transcript) -> Seen:
-    return [(text or "", [label for row in buttons for label, _ in row]) for _, text, buttons in received]
+    return [(as_said(kind, text), [label for row in buttons for label, _ in row]) for kind, text, buttons in received]
 
 
 async def seen_in_the_terminal(tmp_path: Path) -> Seen:
@@ -145,7 +153,7 @@ async def test_the_same_citizen_reads_the_same_on_whatsapp_as_on_telegram(tmp_pa
     company in the privacy notice; WhatsApp shows the options its own way (buttons, lists). WhatsApp does not
     say the language of the person's app: the Telegram app here does not either, so both ask for it."""
     telegram, _ = await transcript("aiogram", tmp_path, language_code=None)
-    on_telegram = [(text or "", [data for row in buttons for _, data in row]) for _, text, buttons in telegram]
+    on_telegram = [(as_said(kind, text), [data for row in keys for _, data in row]) for kind, text, keys in telegram]
     on_whatsapp = await seen_on_whatsapp(tmp_path)
     assert len(on_whatsapp) >= 15, "the whole script ran"
     for index, (there, here) in enumerate(zip(on_telegram, on_whatsapp, strict=True)):
