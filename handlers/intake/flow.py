@@ -7,7 +7,18 @@ from dataclasses import replace
 
 from handlers.context import Context
 from handlers.intake.draft import State
-from handlers.intake.questions import DONE, HELP, SKIP, SKIP_ALL, UNLOCATE, UNPHOTO, explanations, offers_skip_all
+from handlers.intake.questions import (
+    DONE,
+    HELP,
+    SKIP,
+    SKIP_ALL,
+    UNLOCATE,
+    UNPHOTO,
+    explanations,
+    offers_skip_all,
+    skip_all_label,
+    skip_label,
+)
 from handlers.intake.screens import IDLE, REVIEW, prompt
 from handlers.intake.table import AttachmentInput, ChoiceInput, NumberInput, Step, TextInput
 from handlers.intake.text_input import Accepted, check_text
@@ -61,7 +72,7 @@ def on_choice(ctx: Context, step: Step, value: str) -> bool:
         return True
     if value == SKIP_ALL and offers_skip_all(ctx, step):
         skip_profile(ctx)
-        in_place(ctx, ctx.tr._("Skip these questions"))
+        in_place(ctx, skip_all_label(ctx))
         return True
     skipped = value == SKIP and step.skippable
     labels = {a.id: a.label for a in accepts.options(ctx.consultation, ctx.tr)}
@@ -74,7 +85,7 @@ def on_choice(ctx: Context, step: Step, value: str) -> bool:
     else:
         state = ctx.state
         advance(ctx, replace(state, draft=state.draft.with_value(step.field, None if skipped else value)))
-    in_place(ctx, ctx.tr._("Prefer not to say") if skipped else labels[value])
+    in_place(ctx, skip_label(ctx) if skipped else labels[value])
     return True
 
 
@@ -83,14 +94,11 @@ def in_place(ctx: Context, answer: str) -> None:
     that carried the buttons — one message fewer where the channel edits messages (Telegram); elsewhere it
     comes as a new message. Not for the review, which is always shown anew."""
     incoming = ctx.incoming
-    if incoming.content_type != "button" or incoming.message_id is None or len(ctx.replies) != 1:
+    if incoming.content_type != "button" or incoming.message_id is None or ctx.step == REVIEW:
         return
-    if ctx.step == REVIEW:
-        return
-    [next_question] = ctx.replies
-    if next_question.to != incoming.address or next_question.replaces is not None:
-        return
-    ctx.replies[0] = replace(next_question, replaces=incoming.message_id, answered=answer)
+    match ctx.replies:
+        case [next_question] if next_question.to == incoming.address and next_question.replaces is None:
+            ctx.replies[0] = replace(next_question, replaces=incoming.message_id, answered=answer)
 
 
 def skip_profile(ctx: Context) -> None:

@@ -38,10 +38,18 @@ def _choice_question(ctx: Context, step: Step, accepts: ChoiceInput) -> tuple[st
         return text, one_per_row([*choices, Choice(option_id(step, HELP), ctx.tr._("What do these mean?"))])
     rows = rows_of(choices, accepts.columns) if accepts.columns > 1 else one_per_row(choices)
     if step.skippable:
-        rows = (*rows, (Choice(option_id(step, SKIP), ctx.tr._("Prefer not to say")),))
+        rows = (*rows, (Choice(option_id(step, SKIP), skip_label(ctx)),))
     if offers_skip_all(ctx, step):
-        rows = (*rows, (Choice(option_id(step, SKIP_ALL), ctx.tr._("Skip these questions")),))
+        rows = (*rows, (Choice(option_id(step, SKIP_ALL), skip_all_label(ctx)),))
     return text, rows
+
+
+def skip_label(ctx: Context) -> str:
+    return ctx.tr._("Prefer not to say")
+
+
+def skip_all_label(ctx: Context) -> str:
+    return ctx.tr._("Skip these questions")
 
 
 def offers_skip_all(ctx: Context, step: Step) -> bool:
