@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import cProfile
 import json
 import logging
 import math
@@ -33,9 +34,10 @@ import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
-from dataclasses import dataclass, field
+from contextvars import ContextVar
+from dataclasses import asdict, astuple, dataclass, field, replace
 from pathlib import Path
-from typing import Final, TypeVar, cast
+from typing import Any, Final, TypeVar, cast
 
 from tests.e2e.citizen_script import CONTRIBUTION, PROBLEM, SOLUTION, full_proposal
 from tests.e2e.fake_bot_api import FakeBotApi, FakeUser, FloodLimits, Received
@@ -238,25 +240,142 @@ class EchoRunner:
         await self.dispatcher.stop_polling()
 
 
-async def until_stdin_closes() -> None:
+ENGINE_WORK: ContextVar[bool] = ContextVar("cocrea_bench_engine_work", default=False)
+"""Set while the engine processes an update: what the database does then is the engine's, the rest (the
+replies' claims and records, the drainer) is the sender's. Tasks the engine starts to send replies are
+created after it is reset, so they count as sending."""
+MARK: Final = b"mark\n"
+
+
+@dataclass
+class Tally:
+    """What the bot asked of the database, split between the engine and the sender: statements (BEGIN not
+    counted), transactions, and hand-offs to aiosqlite's worker thread (each one a round trip through the
+    event loop). Counted by SQLAlchemy and aiosqlite hooks installed by the benchmark's child only."""
+
+    updates: int = 0
+    engine_statements: int = 0
+    sender_statements: int = 0
+    engine_transactions: int = 0
+    sender_transactions: int = 0
+    engine_hops: int = 0
+    sender_hops: int = 0
+
+    def install(self) -> None:
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine as SyncEngine
+
+        event.listen(SyncEngine, "before_cursor_execute", self._statement)
+        event.listen(SyncEngine, "begin", self._begin)
+        self._count_updates()
+        self._count_hops()
+
+    def _statement(self, _conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip()[:5].upper() == "BEGIN":
+            return
+        if ENGINE_WORK.get():
+            self.engine_statements += 1
+        else:
+            self.sender_statements += 1
+
+    def _begin(self, _conn: object) -> None:
+        if ENGINE_WORK.get():
+            self.engine_transactions += 1
+        else:
+            self.sender_transactions += 1
+
+    def _count_updates(self) -> None:
+        from handlers.engine import Engine
+        from handlers.messages import Address, Incoming
+
+        processing = Engine._process
+        tally = self
+
+        async def counted(engine: Engine, incoming: Incoming, must_record: bool) -> list[tuple[int, Address]]:
+            tally.updates += 1
+            token = ENGINE_WORK.set(True)
+            try:
+                return await processing(engine, incoming, must_record)
+            finally:
+                ENGINE_WORK.reset(token)
+
+        Engine._process = counted  # type: ignore[method-assign,assignment]
+
+    def _count_hops(self) -> None:
+        import aiosqlite
+
+        execute: Any = aiosqlite.Connection._execute  # untyped in aiosqlite
+        tally = self
+
+        async def counted(connection: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+            if ENGINE_WORK.get():
+                tally.engine_hops += 1
+            else:
+                tally.sender_hops += 1
+            return await execute(connection, fn, *args, **kwargs)
+
+        aiosqlite.Connection._execute = counted  # type: ignore[method-assign,assignment]
+
+    def since(self, earlier: Tally) -> Tally:
+        return Tally(*(now - then for now, then in zip(astuple(self), astuple(earlier), strict=True)))
+
+
+class Marks:
+    """The parent marks the start and the end of the drive on the child's stdin; the child counts between
+    the two (the warm-up and the shutdown left out) and, with ``--profile``, profiles between them."""
+
+    def __init__(self, tally: Tally | None, profile: str | None) -> None:
+        self.tally = tally
+        self._profile = profile
+        self._profiler: cProfile.Profile | None = None
+        self._marks: list[Tally] = []
+
+    def mark(self) -> None:
+        if self.tally is not None:
+            self._marks.append(replace(self.tally))
+        if self._profile and self._profiler is None:
+            self._profiler = cProfile.Profile()
+            self._profiler.enable()
+        elif self._profiler is not None and self._profile:
+            self._profiler.disable()
+            self._profiler.dump_stats(self._profile)
+            self._profile = None
+        print("marked", flush=True)
+
+    def counted(self) -> dict[str, int] | None:
+        if self.tally is None or len(self._marks) < 2:
+            return None
+        return asdict(self._marks[1].since(self._marks[0]))
+
+
+async def until_stdin_closes(marks: Marks) -> None:
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    await reader.read()
+    while line := await reader.readline():
+        if line == MARK:
+            marks.mark()
 
 
 def remove_pacing() -> None:
-    """--unpaced: the outbox sender stops keeping Telegram's pace (30 messages/s, 1/s per chat)."""
+    """--unpaced: the outbox sender stops keeping Telegram's pace (30 messages/s, 1/s per chat): both the
+    paced wait and the window of requests in flight within the last second (a hard bound of its own)."""
     from bot.outbox.pacing import Pacer
 
     async def no_wait(self: Pacer, chat_id: str, *, group: bool = False, priority: int = 0) -> None:
         return None
 
+    @contextlib.asynccontextmanager
+    async def no_turn(self: Pacer, chat_id: str, *, group: bool = False, priority: int = 0) -> AsyncIterator[None]:
+        yield
+
     Pacer.wait_turn = no_wait  # type: ignore[method-assign]
+    Pacer.turn = no_turn  # type: ignore[method-assign]
 
 
-async def serve(kind: str, api_url: str, database_url: str, unpaced: bool) -> None:
-    """The child process: run one bot until stdin closes, then print its peak RSS as JSON."""
+async def serve(kind: str, api_url: str, database_url: str, unpaced: bool, profile: str | None = None) -> None:
+    """The child process: run one bot until stdin closes, then print its peak RSS and what it asked of the
+    database as JSON."""
     from bot.app import App, build_app
     from bot.settings import load_settings
     from bot.telegram.frameworks import Runner, make_runner
@@ -265,6 +384,10 @@ async def serve(kind: str, api_url: str, database_url: str, unpaced: bool) -> No
     runner: Runner | EchoRunner
     if unpaced:
         remove_pacing()
+    tally = Tally() if kind != ECHO else None
+    if tally is not None:
+        tally.install()
+    marks = Marks(tally, profile)
     if kind == ECHO:
         runner = EchoRunner(api_url)
     else:
@@ -277,7 +400,7 @@ async def serve(kind: str, api_url: str, database_url: str, unpaced: bool) -> No
         app = await build_app(load_settings(environ, env_file=None))
         runner = make_runner(kind, app)
     polling = asyncio.create_task(runner.run_polling(handle_signals=False))
-    stop = asyncio.create_task(until_stdin_closes())
+    stop = asyncio.create_task(until_stdin_closes(marks))
     await asyncio.wait({polling, stop}, return_when=asyncio.FIRST_COMPLETED)
     stop.cancel()
     if not polling.done():
@@ -285,7 +408,8 @@ async def serve(kind: str, api_url: str, database_url: str, unpaced: bool) -> No
     await polling  # raises if the runner crashed
     if app is not None:
         await app.close()
-    print(json.dumps({"max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}), flush=True)
+    report = {"max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "tally": marks.counted()}
+    print(json.dumps(report), flush=True)
 
 
 @dataclass
@@ -294,7 +418,9 @@ class BotProcess:
     process: asyncio.subprocess.Process
 
     @classmethod
-    async def start(cls, kind: str, api_url: str, database_url: str, unpaced: bool) -> BotProcess:
+    async def start(
+        cls, kind: str, api_url: str, database_url: str, unpaced: bool, profile: str | None = None
+    ) -> BotProcess:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -306,6 +432,7 @@ class BotProcess:
             "--database-url",
             database_url,
             *(["--unpaced"] if unpaced else []),
+            *(["--profile", profile] if profile else []),
             cwd=REPO_ROOT,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
@@ -335,8 +462,15 @@ class BotProcess:
             )
         answered.result()
 
-    async def stop(self) -> int | None:
-        """Close its stdin, wait for its report; the peak RSS in KiB, or None if it failed."""
+    async def mark(self) -> None:
+        """The drive starts or ends: the child notes its counts (and answers once it has)."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(MARK)
+        await self.process.stdin.drain()
+        await asyncio.wait_for(self.process.stdout.readline(), START_TIMEOUT)
+
+    async def stop(self) -> tuple[int | None, dict[str, int] | None]:
+        """Close its stdin, wait for its report: the peak RSS in KiB (None if it failed) and its counts."""
         if self.process.stdin is not None:
             self.process.stdin.close()
         try:
@@ -344,11 +478,12 @@ class BotProcess:
         except TimeoutError:
             self.process.kill()
             await self.process.wait()
-            return None
+            return None, None
         lines = out.decode(errors="replace").strip().splitlines()
         if self.process.returncode != 0 or not lines:
-            return None
-        return int(json.loads(lines[-1])["max_rss_kb"])
+            return None, None
+        report = json.loads(lines[-1])
+        return int(report["max_rss_kb"]), report.get("tally")
 
 
 async def _answer_to_start(user: TimedUser) -> None:
@@ -420,6 +555,8 @@ class RunResult:
     bot_cpu: float
     harness_cpu: float
     bot_rss_kb: int | None
+    tally: dict[str, int] | None
+    """What the bot asked of the database during the drive (``Tally``); None for the echo bot."""
     calls: tuple[int, int, int]
     """sendMessage, editMessageText and answerCallbackQuery calls during the drive."""
     check: str
@@ -460,24 +597,33 @@ def describe_failures(drive: Drive) -> str:
     return "; ".join(parts)
 
 
-async def run_once(kind: str, database: str, citizens: int, timeout: float, unpaced: bool) -> RunResult:  # noqa: ASYNC109
+async def run_once(
+    kind: str,
+    database: str,
+    citizens: int,
+    timeout: float,  # noqa: ASYNC109
+    unpaced: bool,
+    profile: str | None = None,
+) -> RunResult:
     citizen: Citizen = echo_citizen if kind == ECHO else intake_citizen
     async with (
         fresh_database(database) as database_url,
         FakeBotApi(TOKEN, limits=NO_FLOOD_LIMITS, record_requests=False) as fake,
     ):
-        bot = await BotProcess.start(kind, fake.base_url, database_url, unpaced)
+        bot = await BotProcess.start(kind, fake.base_url, database_url, unpaced, profile if kind != ECHO else None)
         try:
             await bot.wait_ready(fake)
+            await bot.mark()
             bot_cpu, harness_cpu, calls = bot.cpu_seconds(), harness_cpu_seconds(), telegram_calls(fake)
             drive = await drive_citizens(fake, citizen, citizens, timeout)
             bot_cpu, harness_cpu = bot.cpu_seconds() - bot_cpu, harness_cpu_seconds() - harness_cpu
+            await bot.mark()
             sent, edited, answered = telegram_calls(fake)
             calls = (sent - calls[0], edited - calls[1], answered - calls[2])
         except RuntimeError as error:  # the bot never came up
             drive, bot_cpu, harness_cpu, calls = Drive(0.0, Timing(), [], [error], False), 0.0, 0.0, (0, 0, 0)
         finally:
-            rss = await bot.stop()
+            rss, tally = await bot.stop()
         ok, check = (
             check_echo(drive, citizens) if kind == ECHO else await check_proposals(drive, citizens, database_url)
         )
@@ -486,7 +632,7 @@ async def run_once(kind: str, database: str, citizens: int, timeout: float, unpa
         ok, check = False, f"{failures}; {check}"
     label = f"{kind} (aiogram)" if kind == ECHO else f"{kind} unpaced" if unpaced else kind
     database_label = "-" if kind == ECHO else database
-    return RunResult(label, database_label, citizens, drive, bot_cpu, harness_cpu, rss, calls, check, ok)
+    return RunResult(label, database_label, citizens, drive, bot_cpu, harness_cpu, rss, tally, calls, check, ok)
 
 
 def telegram_calls(fake: FakeBotApi) -> tuple[int, int, int]:
@@ -517,7 +663,11 @@ HEADER: Final = (
     "p99 ms",
     "bot peak RSS MB",
     "bot CPU %",
+    "CPU ms/update",
     "harness CPU %",
+    "SQL/update engine+send",
+    "tx/update engine+send",
+    "thread hops/update",
     "send/edit/answer per proposal",
     "check",
 )
@@ -538,10 +688,25 @@ def table_row(result: RunResult) -> tuple[str, ...]:
         *(f"{percentile(latencies, p) * 1000:.0f}" for p in (50, 95, 99)),
         rss,
         f"{100 * result.bot_cpu / wall:.0f}",
+        f"{1000 * result.bot_cpu / max(drive.timing.updates, 1):.1f}",
         f"{100 * result.harness_cpu / wall:.0f}",
+        *database_work(result.tally),
         "/".join(f"{count / max(result.citizens, 1):.1f}" for count in result.calls),
         result.check,
     )
+
+
+def database_work(tally: dict[str, int] | None) -> tuple[str, str, str]:
+    """Statements, transactions and aiosqlite thread hand-offs per update processed, engine + sender."""
+    if not tally or not tally["updates"]:
+        return "-", "-", "-"
+    updates = tally["updates"]
+
+    def split(name: str) -> str:
+        engine, sender = tally[f"engine_{name}"] / updates, tally[f"sender_{name}"] / updates
+        return f"{engine:.1f}+{sender:.1f}"
+
+    return split("statements"), split("transactions"), split("hops")
 
 
 def markdown_table(rows: Sequence[Sequence[str]]) -> str:
@@ -573,6 +738,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--unpaced", action="store_true", help="the outbox sender ignores Telegram's pace: measures processing capacity"
     )
+    parser.add_argument(
+        "--profile", metavar="FILE", help="cProfile the bot process during the drive (pstats file; with --repeat 1)"
+    )
     parser.add_argument("--serve", choices=("aiogram", "ptb", ECHO), help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
@@ -600,7 +768,9 @@ async def benchmark(args: argparse.Namespace) -> int:
             status = 1
             break
         print(f"running {kind}: {args.citizens} citizens on {args.database}...", file=sys.stderr, flush=True)
-        result = await run_once(kind, args.database, args.citizens, deadline - time.monotonic(), args.unpaced)
+        result = await run_once(
+            kind, args.database, args.citizens, deadline - time.monotonic(), args.unpaced, args.profile
+        )
         rows.append(table_row(result))
         status = status or (0 if result.ok else 1)
         if result.drive.timed_out:
@@ -614,7 +784,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.serve:
-        asyncio.run(serve(args.serve, args.api_url, args.database_url, args.unpaced))
+        asyncio.run(serve(args.serve, args.api_url, args.database_url, args.unpaced, args.profile))
         return 0
     return asyncio.run(benchmark(args))
 
