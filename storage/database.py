@@ -3,16 +3,30 @@
 SQLite runs in WAL mode with a busy timeout; every write transaction starts with
 ``BEGIN IMMEDIATE`` and, inside one process, writers queue on an asyncio lock so
 they never meet SQLITE_BUSY. PostgreSQL (asyncpg) needs neither.
+
+SQLite's statements run on the event loop itself (``InlineSqlite``), not on aiosqlite's worker
+thread: a statement on a local file takes microseconds, while each hand-off to the thread and back
+costs a turn of the event loop and the GIL, three or four of them per statement (the worker-thread
+hops were most of the time an update held the writers' lock). What can wait for another process
+(the busy timeout: a long ``cocrea answers import`` holds the file's write lock) never waits on the
+loop: there the busy timeout is 0, and a statement that finds the file locked is tried again on the
+worker thread with the real timeout, so the event loop never blocks and a locked database still
+raises after ``SQLITE_BUSY_TIMEOUT_MS`` (``DatabaseUnavailable``: the update comes again). Commits
+stay on the thread too: a commit may run a WAL checkpoint, which writes and syncs the file.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import aiosqlite
 from sqlalchemy import Connection, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -76,7 +90,7 @@ def open_database(url: str, *, echo: bool = False) -> Database:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         _ensure_sqlite_folder(parsed.database)
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine: AsyncEngine = create_async_engine(url, echo=echo, async_creator=lambda: _connect_inline(engine))
         _configure_sqlite(engine)
         return Database(engine, _sessionmaker(engine), asyncio.Lock())
     engine = create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
@@ -92,13 +106,69 @@ def _ensure_sqlite_folder(database: str | None) -> None:
         Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
 
 
+LOOP_CALLS = frozenset({"cursor", "execute", "executemany", "fetchone", "fetchmany", "fetchall", "close", "rollback"})
+"""What ``InlineSqlite`` runs on the event loop: statements, their rows, rollbacks. The rest (connecting,
+committing, closing the connection) goes to the worker thread."""
+RETRIED_WHEN_BUSY = frozenset({"execute", "executemany"})
+"""Calls that SQLite leaves as they were when it answers SQLITE_BUSY (the statement did not start), so that
+they can be tried again, patiently, on the worker thread."""
+
+
+class InlineSqlite(aiosqlite.Connection):
+    """aiosqlite's connection, but statements run on the event loop (see the module's docstring)."""
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if not self._running or not self._connection:
+            raise ValueError("Connection closed")
+        name = getattr(fn, "__name__", "")
+        if name not in LOOP_CALLS or (
+            name == "close" and isinstance(getattr(fn, "__self__", None), sqlite3.Connection)
+        ):
+            return await self._on_thread(fn, *args, **kwargs)
+        try:
+            return fn(*args, **kwargs)
+        except sqlite3.OperationalError as error:
+            if name not in RETRIED_WHEN_BUSY or not _busy(error):
+                raise
+        return await self._on_thread(_patiently, self._connection, partial(fn, *args, **kwargs))
+
+    async def _on_thread(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        on_thread: Any = super()._execute  # untyped in aiosqlite
+        return await on_thread(fn, *args, **kwargs)
+
+
+def _busy(error: sqlite3.OperationalError) -> bool:
+    """SQLITE_BUSY (or one of its extended codes): another process holds the lock."""
+    return (getattr(error, "sqlite_errorcode", 0) & 0xFF) == sqlite3.SQLITE_BUSY
+
+
+def _patiently(connection: sqlite3.Connection, call: Callable[[], Any]) -> Any:
+    """On the worker thread: ``call`` with the busy timeout, which the event loop's calls go without."""
+    connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    try:
+        return call()
+    finally:
+        connection.execute("PRAGMA busy_timeout=0")
+
+
+async def _connect_inline(engine: AsyncEngine) -> InlineSqlite:
+    """The driver connection for ``engine``'s URL (what aiosqlite would open), usable from the loop's
+    thread as well as from the worker's, with no busy timeout (see ``_patiently``)."""
+    args, kwargs = engine.dialect.create_connect_args(engine.url)
+    kwargs.update(timeout=0, check_same_thread=False)
+    connection = InlineSqlite(partial(sqlite3.connect, *args, **kwargs), iter_chunk_size=64)
+    connection._thread.daemon = True
+    await connection
+    return connection
+
+
 def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA busy_timeout=0")  # the loop never waits: see InlineSqlite
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
