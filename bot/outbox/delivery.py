@@ -312,7 +312,10 @@ class Delivery:
                 priority = min(later.priority for later, _ in rows[position:])
                 if wait is None and ours and await self.send(row, priority):
                     continue
-                await self.release([later for later, mine in rows[position + 1 :] if mine])
+                # this row too when it is not due yet: the list was read before the claim, and an id SQLite
+                # reused meanwhile (a sent row deleted, a new reply inserted) can be claimed here early
+                held = rows[position + 1 :] if ours and wait is None else rows[position:]
+                await self.release([later for later, mine in held if mine])
                 return wait if wait is not None else 0.5
         return None
 
