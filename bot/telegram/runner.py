@@ -23,6 +23,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.app import App
+from bot.outbox.chains import ChatChains
 from bot.outbox.delivery import Delivery
 from bot.outbox.sending import CredentialsRefused, RetryAfter, Temporary
 from bot.serving import serve, stop_on_signals
@@ -48,6 +49,7 @@ class TelegramRunner(ABC):
         self.app = app
         self.sender = sender
         self.delivery: Delivery = app.delivery(sender, CHANNEL)
+        self._replies = ChatChains(self.delivery.deliver)
         self._request_timeout = request_timeout
         self._poller = BatchPoller(self._get_updates, self.process)
         self._tasks: list[asyncio.Task[None]] = []
@@ -99,8 +101,9 @@ class TelegramRunner(ABC):
             raise failure
 
     async def handle(self, update: Mapping[str, Any]) -> None:
-        """Called by the library's handler: the update through the engine, its replies sent in the chat's
-        turn. A database that cannot take it now is remembered for ``process`` (libraries catch errors)."""
+        """Called by the library's handler: the update through the engine; its replies are sent after the
+        commit, in the chat's order, while polling goes on (``bot/outbox/chains.py``). A database that
+        cannot take it now is remembered for ``process`` (libraries catch errors)."""
         try:
             incoming = incoming_from_update(update)
         except (KeyError, TypeError, ValueError) as error:  # a shape our converter cannot read
@@ -109,7 +112,7 @@ class TelegramRunner(ABC):
         if incoming is None:
             return
         try:
-            await self.app.engine.handle(incoming, self.delivery.deliver)
+            await self.app.engine.handle(incoming, self._replies.deliverer(incoming.chat_id))
         except DatabaseUnavailable as error:
             self._failed[int(update["update_id"])] = error
 
@@ -200,12 +203,13 @@ class TelegramRunner(ABC):
             backoff = min(backoff * 2, MAX_CONNECT_BACKOFF)
 
     async def stop(self) -> None:
-        """Let the drainer finish its round (a database call cut in half would leave the driver's thread
-        answering a closed event loop), then close the library's connections."""
+        """Let the replies in hand and the drainer's round finish (a database call cut in half would leave
+        the driver's thread answering a closed event loop), then close the library's connections."""
         self._stopping.set()
-        self._closing = True
         self.delivery.wake()
         try:
+            await self._replies.finish(STOP_GRACE_SECONDS)
+            self._closing = True
             if self._tasks:
                 _, late = await asyncio.wait(self._tasks, timeout=STOP_GRACE_SECONDS)
                 for task in late:
