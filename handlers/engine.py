@@ -24,13 +24,13 @@ from contextlib import asynccontextmanager
 
 from handlers.context import Context
 from handlers.intake.onboarding import guess_language
-from handlers.messages import Address, Incoming
-from handlers.outbox import REPLY, post, release_waiting
+from handlers.messages import Address, Incoming, Outgoing
+from handlers.outbox import REPLY, release_waiting
 from handlers.router import route
 from handlers.services import Services
 from storage.errors import AlreadyRecorded, Conflict, DatabaseUnavailable
 from storage.locks import lock_chat
-from storage.models import Conversation
+from storage.models import Conversation, Participant
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -118,7 +118,7 @@ class Engine:
             ctx = await self._context(uow, incoming)
             released = await self._person_wrote(ctx)
             await route(ctx)
-            ids = await post(uow, ctx.replies, priority=REPLY)
+            ids = await self._post(uow, ctx.replies)
             await uow.commit()
             waited = [(message_id, incoming.address) for message_id in released]
             return waited + [(message_id, reply.to) for message_id, reply in zip(ids, ctx.replies, strict=True)]
@@ -134,17 +134,22 @@ class Engine:
         return released
 
     async def _claim(self, uow: UnitOfWork, incoming: Incoming) -> bool:
-        if await uow.updates.seen(incoming.channel, incoming.event_id):
-            return False
+        """Record the event id first thing; False when it was recorded before (a redelivery changes nothing)."""
         try:
-            await uow.updates.record(incoming.channel, incoming.event_id)
+            return await uow.updates.claim(incoming.channel, incoming.event_id)
         except AlreadyRecorded as exc:
             raise DuplicateUpdate from exc
-        return True
+
+    @staticmethod
+    async def _post(uow: UnitOfWork, replies: list[Outgoing]) -> list[int]:
+        """The replies to the outbox in one statement (``post`` writes one row and one flush at a time)."""
+        return await uow.outbox.put_all([(m.to.channel, m.to.chat_id, m.to_json()) for m in replies], REPLY)
 
     async def _context(self, uow: UnitOfWork, incoming: Incoming) -> Context:
-        participant = await uow.participants.find(incoming.channel, incoming.user_id)
         conversation = await uow.conversations.find(incoming.channel, incoming.chat_id)
+        participant = _writer_of(conversation, incoming)
+        if participant is None:  # no conversation yet, a group, or someone else's chat
+            participant = await uow.participants.find(incoming.channel, incoming.user_id)
         if participant is not None and conversation is None and incoming.is_private:
             conversation = await uow.conversations.add(
                 Conversation(
@@ -179,7 +184,7 @@ class Engine:
                     return []
                 ctx = await self._context(uow, incoming)
                 ctx.say(ctx.tr._("Sorry, something went wrong on our side. Please try again in a moment."))
-                ids = await post(uow, ctx.replies, priority=REPLY)
+                ids = await self._post(uow, ctx.replies)
                 await uow.commit()
                 return [(message_id, incoming.address) for message_id in ids]
         except DuplicateUpdate:
@@ -191,3 +196,12 @@ class Engine:
             if must_record:
                 raise NotRecorded(incoming.event_id) from error
             return []
+
+
+def _writer_of(conversation: Conversation | None, incoming: Incoming) -> Participant | None:
+    """The conversation's person when they are the one who wrote: loaded with the conversation (joined), so
+    the usual private update needs no query of its own for the person."""
+    participant = conversation.participant if conversation is not None else None
+    if participant is None or (participant.channel, participant.external_id) != (incoming.channel, incoming.user_id):
+        return None
+    return participant

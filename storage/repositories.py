@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import Table, case, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +28,7 @@ from storage.models import (
     Support,
     ThreadMessage,
 )
+from storage.types import utcnow
 
 
 class ParticipantRepository:
@@ -194,6 +198,20 @@ class UpdateLog:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
+    async def claim(self, channel: str, event_id: str) -> bool:
+        """Record the event id unless it is recorded already (here before, or by another worker now): True when
+        this transaction recorded it. One statement, where ``seen`` and ``record`` take two and a flush; on
+        PostgreSQL a worker recording the same id meanwhile is waited for, then this one gets False."""
+        dialect = self._session.get_bind().dialect.name
+        recording = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = (
+            recording(ProcessedUpdate)
+            .values(channel=channel, event_id=event_id, processed_at=utcnow())
+            .on_conflict_do_nothing()
+            .returning(ProcessedUpdate.event_id)
+        )
+        return (await self._session.execute(statement)).first() is not None
+
     async def seen(self, channel: str, event_id: str) -> bool:
         found = await self._session.get(ProcessedUpdate, (channel, event_id))
         return found is not None
@@ -219,6 +237,19 @@ class Outbox:
     def put_later(self, channel: str, chat_id: str, payload: str, priority: int = BULK) -> None:
         """Queue a message without waiting for its id (bulk work: written at the next flush)."""
         self._session.add(OutboxMessage(channel=channel, chat_id=chat_id, payload=payload, priority=priority))
+
+    async def put_all(self, messages: Sequence[tuple[str, str, str]], priority: int = BULK) -> list[int]:
+        """Queue (channel, chat id, payload) messages in one statement; their ids, in the order given. Core, not
+        the ORM: an update's replies need their ids only, and no object of them stays in the session."""
+        if not messages:
+            return []
+        rows = [
+            {"channel": channel, "chat_id": chat_id, "payload": payload, "priority": priority}
+            for channel, chat_id, payload in messages
+        ]
+        table = cast(Table, OutboxMessage.__table__)
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return [int(row[0]) for row in await self._session.execute(statement, rows)]
 
     async def put(self, channel: str, chat_id: str, payload: str, priority: int = BULK) -> OutboxMessage:
         message = OutboxMessage(channel=channel, chat_id=chat_id, payload=payload, priority=priority)
@@ -406,6 +437,18 @@ class Outbox:
             .where(OutboxMessage.id == message_id)
             .values(status=status, attempts=OutboxMessage.attempts + 1, last_error=error[:500], claimed_until=None)
         )
+
+    async def fold(self, into: tuple[int, datetime | None], payload: str, others: Sequence[int]) -> bool:
+        """Put ``payload`` (a digest) in the claimed message ``into`` and delete ``others`` (the messages it
+        stands for, claimed with it). False, and the caller rolls back, when any of these claims is no longer
+        ours (a claim that lapsed may be another sender's by now)."""
+        message_id, held_until = into
+        ours = OutboxMessage.claimed_until == held_until
+        changed = await self._session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == message_id, ours).values(payload=payload)
+        )
+        gone = await self._session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(list(others)), ours))
+        return getattr(changed, "rowcount", 0) == 1 and getattr(gone, "rowcount", 0) == len(others)
 
     async def release(self, claims: Sequence[tuple[int, datetime | None]]) -> None:
         """Give back claims that were not used (the messages wait behind one that failed) — each only if it
