@@ -15,6 +15,7 @@ from handlers.engine import Engine
 from handlers.i18n import Catalogs
 from handlers.intake.table import steps_for
 from handlers.messages import Address
+from handlers.moderation.digest import CardDigest
 from handlers.moderation.threads import record_sent
 from handlers.services import Clock, Services, utc_now
 from storage.database import Database, open_database, upgrade
@@ -58,6 +59,7 @@ class App:
             poll_seconds=self.settings.outbox_poll_seconds,
             receipts=receipts,
             elsewhere=lambda: self.wake_channels(),
+            fold=CardDigest(lambda: self.services.staff_translator),
         )
 
     async def close(self) -> None:

@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from bot.outbox.dispatch import Dispatcher
 from bot.outbox.events import first_of
@@ -38,6 +40,16 @@ from storage.models import OutboxMessage
 from storage.uow import UnitOfWork
 
 AfterSend = Callable[[UnitOfWork, Outgoing, Sent], Awaitable[None]]
+
+
+class Fold(Protocol):
+    """Folds messages waiting for a group's pace into one (new proposals' cards into a digest)."""
+
+    most: int
+
+    def foldable(self, message: Outgoing) -> bool: ...
+    def __call__(self, messages: Sequence[Outgoing]) -> Outgoing: ...
+
 
 log = logging.getLogger(__name__)
 MAX_INLINE_WAIT = 30.0
@@ -69,6 +81,7 @@ class Delivery:
         poll_seconds: float = 2.0,
         receipts: bool = False,
         elsewhere: Callable[[], None] = lambda: None,
+        fold: Fold | None = None,
     ) -> None:
         self._uow = uow_factory
         self._sender = sender
@@ -81,6 +94,7 @@ class Delivery:
         self._poll_seconds = poll_seconds
         self._receipts = receipts  # the channel reports delivery and reading: keep sent rows for it
         self._elsewhere = elsewhere  # wakes the other channels' senders
+        self._fold = fold
         self._dispatcher: Dispatcher | None = None
         self._gate: asyncio.Semaphore | None = None
         self._recording: asyncio.Semaphore | None = None
@@ -148,6 +162,35 @@ class Delivery:
             claimed = await uow.outbox.claim(ids, now, now + CLAIM, self._channel)
             await uow.commit()
             return claimed
+
+    async def fold(self, rows: Sequence[OutboxMessage]) -> set[int]:
+        """``rows``: one chat's next messages, claimed by us, due, in order. When the chat is a group whose pace
+        is taken and they start with several foldable messages, the first of these becomes their digest and
+        the others are deleted, in one transaction; returns the ids deleted. With the pace free, the first
+        goes as it is (a card posted at once), and only those behind it are folded."""
+        if self._fold is None or len(rows) < 2 or not self._sender.is_group(rows[0].chat_id):
+            return set()
+        head: list[tuple[OutboxMessage, Outgoing]] = []
+        for row in rows[: self._fold.most + 1]:
+            message = Outgoing.from_json(row.payload)
+            if not self._fold.foldable(message):
+                break
+            head.append((row, message))
+        if not self._pacer.busy(rows[0].chat_id):
+            head = head[1:]
+        head = head[: self._fold.most]
+        if len(head) < 2:
+            return set()
+        first = head[0][0]
+        payload = self._fold([message for _, message in head]).to_json()
+        others = [row.id for row, _ in head[1:]]
+        async with self.unit(recording=True) as uow:
+            if not await uow.outbox.fold((first.id, first.claimed_until), payload, others):
+                return set()  # a claim lapsed meanwhile: nothing changes (rolled back)
+            await uow.commit()
+        first.payload = payload
+        log.info("%d messages to %s folded into one (its pace is taken)", len(head), first.chat_id)
+        return set(others)
 
     async def send(self, row: OutboxMessage, priority: int | None = None) -> bool:
         """Send ``row`` at the pace; ``priority`` (default the row's): a bulk message that a reply of its chat
@@ -307,6 +350,9 @@ class Delivery:
         """Send one chat's messages in order; stop at the first that must wait, or that another
         sender holds (a chat's messages never overtake each other). Claims not used expire."""
         async with gate:
+            ready = [row for row, _ in itertools.takewhile(lambda pair: pair[1] and pair[0].due_at <= now, rows)]
+            folded = await self.fold(ready)
+            rows = [(row, ours) for row, ours in rows if row.id not in folded]
             for position, (row, ours) in enumerate(rows):
                 wait = (row.due_at - now).total_seconds() if row.due_at > now else None
                 priority = min(later.priority for later, _ in rows[position:])

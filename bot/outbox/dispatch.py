@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import itertools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -48,6 +49,7 @@ class Delivery(Protocol):
     def unit(self) -> AbstractAsyncContextManager[UnitOfWork]: ...
     async def claim(self, ids: list[int]) -> dict[int, OutboxMessage]: ...
     async def send(self, row: OutboxMessage, priority: int | None = None) -> bool: ...
+    async def fold(self, rows: Sequence[OutboxMessage]) -> set[int]: ...
     async def release(self, rows: list[OutboxMessage]) -> None: ...
 
 
@@ -188,6 +190,7 @@ class Dispatcher:
             rows = list(await uow.outbox.of_chat(self._channel, chat_id, CHAT_BATCH))
         if not rows:
             return Outcome.DONE
+        full = len(rows) == CHAT_BATCH
         due: list[OutboxMessage] = []
         for row in rows:
             if row.due_at > now or (row.claimed_until is not None and row.claimed_until > now):
@@ -197,6 +200,11 @@ class Dispatcher:
             self._rescan = True  # the scan knows when the first of them is due
             return Outcome.WAIT
         claimed = await self._delivery.claim([row.id for row in due])
+        folded = await self._delivery.fold(
+            [claimed[row.id] for row in itertools.takewhile(lambda r: r.id in claimed, due)]
+        )
+        due = [row for row in due if row.id not in folded]
+        rows = [row for row in rows if row.id not in folded]
         for position, row in enumerate(due):
             mine = claimed.get(row.id)
             priority = min(later.priority for later in rows[position:])
@@ -208,7 +216,7 @@ class Dispatcher:
                     await self._delivery.release([mine])  # the lead went before it was sent
                 self._rescan = True
                 return Outcome.WAIT
-        if len(rows) == CHAT_BATCH:
+        if full:
             return Outcome.MORE
         return Outcome.DONE if len(due) == len(rows) else Outcome.WAIT
 

@@ -138,6 +138,11 @@ class Pacer:
             if delay > 0:
                 await self._sleep(delay)
 
+    def busy(self, chat_id: str) -> bool:
+        """Whether the chat's next message would have to wait for its pace (a group's 20 a minute)."""
+        bucket = self._chats.get(chat_id)
+        return bucket is not None and bucket.tat - bucket.tolerance > self._clock()
+
     @asynccontextmanager
     async def turn(self, chat_id: str, *, group: bool = False, priority: int = REPLY) -> AsyncIterator[None]:
         """``async with pacer.turn(chat): send`` — the message's turn, and its place in the window until the

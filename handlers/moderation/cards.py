@@ -7,14 +7,17 @@ from __future__ import annotations
 from handlers.channels import channel_name
 from handlers.intake.review import field_lines
 from handlers.messages import Choice, Outgoing, Reference
+from handlers.moderation.digest import NEW_CARD, SHOWN_CARD
 from handlers.services import Services
 from handlers.workshops.origin import Origin
 from storage.models import Proposal
 
 
-def card(services: Services, proposal: Proposal, origin: Origin | None = None) -> Outgoing | None:
+def card(
+    services: Services, proposal: Proposal, origin: Origin | None = None, *, shown: bool = False
+) -> Outgoing | None:
     """The card posted when a proposal arrives (with its workshop and table when a facilitator entered
-    it); None without a moderators' group."""
+    it), or ``shown`` when a moderator asked for it from a digest; None without a moderators' group."""
     if services.moderators is None:
         return None
     tr = services.staff_translator
@@ -45,6 +48,6 @@ def card(services: Services, proposal: Proposal, origin: Origin | None = None) -
         to=services.moderators,
         text="\n\n".join(lines),
         choices=choices,
-        about=Reference("card", proposal_id=proposal.id),
+        about=Reference(SHOWN_CARD if shown else NEW_CARD, proposal_id=proposal.id),
         new_thread=title,
     )

@@ -14,6 +14,8 @@ from handlers.context import Context
 from handlers.intake.text_input import Accepted, check_text
 from handlers.messages import Choice, Choices, Outgoing, Reference
 from handlers.moderation.actions import Unreachable, ask_author, reply_to_participant, set_hidden
+from handlers.moderation.cards import card
+from handlers.moderation.recipients import workshop_origin
 from handlers.moderation.statuses import NEEDS_ANSWER, Change, StatusRefused, change_status
 from handlers.moderation.threads import MESSAGE_BOUNDS
 from handlers.staff.commands import may, remember_name
@@ -109,7 +111,9 @@ async def on_button(ctx: Context, actor: Actor) -> None:
     if proposal is None:
         return
     action = parts[1]
-    if action == "ask":
+    if action == "card":
+        await show_card(ctx, proposal)
+    elif action == "ask":
         prompt_question(ctx, proposal)
     elif action == "status":
         offer_statuses(ctx, proposal)
@@ -123,6 +127,13 @@ async def on_button(ctx: Context, actor: Actor) -> None:
             else ctx.tr._("{code} is shown again in public exports.")
         )
         reply_in_group(ctx, text.format(code=proposal.code))
+
+
+async def show_card(ctx: Context, proposal: Proposal) -> None:
+    """A digest's button: that proposal's full card, with its thread and buttons."""
+    shown = card(ctx.services, proposal, await workshop_origin(ctx.uow, proposal), shown=True)
+    if shown is not None:
+        ctx.send_to(shown)
 
 
 def prompt_question(ctx: Context, proposal: Proposal) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from storage.database import Database
 from storage.uow import UnitOfWork
 from tests.e2e.citizen_script import full_proposal
 from tests.e2e.conftest import RunningBot, StartBot
-from tests.e2e.fake_bot_api import FakeBotApi, FakeGroup, FakeUser
+from tests.e2e.fake_bot_api import FakeBotApi, FakeGroup, FakeUser, Received
 
 GROUP = -1001234567890
 MODERATION = {"COCREA_MODERATORS_CHAT_ID": str(GROUP), "COCREA_OUTBOX_POLL_SECONDS": "0.2"}
@@ -168,3 +169,33 @@ async def test_in_a_forum_group_each_proposal_gets_its_own_topic(
     await group.press(mara, "Cambiar estado", message_id=card.message_id)
     choices = await group.expect("Nuevo estado para UIO-0001")
     assert choices.raw.get("message_thread_id") == topic_id, "status choices stay in the topic"
+
+
+async def test_cards_that_wait_for_the_groups_pace_come_as_a_digest(
+    fake: FakeBotApi, start_bot: StartBot, framework: str
+) -> None:
+    """Five proposals at once: the group takes 20 messages a minute, so the cards that would wait for it come
+    folded into one message, a button per code; a moderator opens one and asks its author (issue 13)."""
+    bot = await start_bot(framework, **{**MODERATION, "COCREA_SEND_PER_GROUP_PER_MINUTE": "20"})
+    await add_staff(bot.app.database, 900)
+    group, mara = fake.group(GROUP, "Moderación Gobierno Abierto"), fake.user(900, "Mara")
+    citizens = [fake.user(3001 + n, f"Persona {n}") for n in range(5)]
+    codes = await asyncio.gather(*(full_proposal(person) for person in citizens))
+
+    posted: list[Received] = []
+    while not all(any(code in (message.text or "") for message in posted) for code in codes):
+        posted.append(await group.expect(timeout=20))
+    digests = [message for message in posted if "propuestas nuevas" in (message.text or "")]
+    assert digests and len(posted) < len(codes), [message.text for message in posted]
+    texts = "\n".join(message.text or "" for message in posted)
+    assert all(texts.count(code) == 1 for code in codes), "every proposal once"
+    digest = digests[-1]
+    assert "escritorio web" in (digest.text or "")
+
+    code = digest.labels[0]
+    await group.press(mara, code, message_id=digest.message_id)
+    card = await group.expect(f"Nueva propuesta {code}")
+    assert card.labels == ["Preguntar al autor", "Cambiar estado", "Ocultar"]
+    await group.send(mara, "¿En qué barrio?", reply_to_message_id=card.message_id)
+    author = citizens[codes.index(code)]
+    await author.expect(f"Pregunta del equipo sobre tu propuesta {code}")
