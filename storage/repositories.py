@@ -317,14 +317,10 @@ class Outbox:
                     *of_channel,
                 )
                 .values(claimed_until=until)
-                .returning(OutboxMessage.id)
+                .returning(OutboxMessage)  # the claimed rows themselves: no second query for them
+                .execution_options(populate_existing=True, synchronize_session=False)
             )
-            ours = list(result.scalars())
-            if ours:
-                rows = await self._session.execute(
-                    select(OutboxMessage).where(OutboxMessage.id.in_(ours)).execution_options(populate_existing=True)
-                )
-                claimed.update({row.id: row for row in rows.scalars()})
+            claimed.update({row.id: row for row in result.scalars()})
         return claimed
 
     async def renew(self, message_id: int, held_until: datetime, until: datetime) -> bool:
