@@ -204,7 +204,8 @@ class PtbRunner(TelegramRunner):
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.callback_query is not None:
             self.answer_later(self._answer(update))
-        await self.handle(update.to_dict())
+        raw = self.raw_update(update.update_id)
+        await self.handle(raw if raw is not None else update.to_dict())
 
     async def _answer(self, update: Update) -> None:
         query = update.callback_query

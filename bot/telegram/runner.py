@@ -58,6 +58,7 @@ class TelegramRunner(ABC):
         self._http: aiohttp.ClientSession | None = None
         self._closing = False
         self._failed: dict[int, DatabaseUnavailable] = {}
+        self._raw: dict[int, Mapping[str, Any]] = {}
         self._stop = asyncio.Event()
         self.webhook_mode = bool(app.settings.webhook_url)
 
@@ -95,10 +96,19 @@ class TelegramRunner(ABC):
             self._keep_undecodable(update, error)
             return
         update_id = int(update["update_id"])
-        await self._feed(decoded)
+        self._raw[update_id] = update
+        try:
+            await self._feed(decoded)
+        finally:
+            self._raw.pop(update_id, None)
         failure = self._failed.pop(update_id, None)
         if failure is not None:
             raise failure
+
+    def raw_update(self, update_id: int) -> Mapping[str, Any] | None:
+        """The update being fed, as Telegram sent it: the engine reads that, not the library's object dumped
+        back to JSON (which costs CPU on every update)."""
+        return self._raw.get(update_id)
 
     async def handle(self, update: Mapping[str, Any]) -> None:
         """Called by the library's handler: the update through the engine; its replies are sent after the
