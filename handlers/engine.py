@@ -22,6 +22,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+from handlers.channels import channel_name
 from handlers.context import Context
 from handlers.intake.onboarding import guess_language
 from handlers.messages import Address, Incoming, Outgoing
@@ -129,6 +130,8 @@ class Engine:
             return []
         if ctx.conversation is not None:
             ctx.conversation.last_seen_at = ctx.now
+        if not channel_name(ctx.incoming.channel).reply_window:
+            return []
         released = await release_waiting(ctx.uow, ctx.incoming.address, ctx.now)
         ctx.released = len(released)
         return released
