@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
@@ -90,6 +91,8 @@ _ORIGINS = WorkshopOrigin.__table__
 _WORKSHOPS = Workshop.__table__
 _SOURCES = CommitmentSource.__table__
 _COMMITMENTS = Commitment.__table__
+PROPOSALS, ORIGINS, SOURCES, COMMITMENTS = _TABLE, _ORIGINS, _SOURCES, _COMMITMENTS
+"""The tables, for the exports whose cells SQL builds (``storage.export_cells``)."""
 
 
 def conditions(filters: ExportFilter, *, whole_table: bool = False) -> ColumnElement[bool]:
@@ -169,11 +172,22 @@ def _columns(commitments: bool = False) -> Select[Any]:
         _ORIGINS.c.table_number.label("table"),
         _ORIGINS.c.backers.label("backers"),
     )
-    joined = _TABLE.outerjoin(_ORIGINS, _ORIGINS.c.proposal_id == _TABLE.c.id).outerjoin(
+    extra = (_commitment_codes(),) if commitments else ()
+    return select(*columns, *origin, follow_ups, supporters, attachments, *extra).select_from(joined())
+
+
+@functools.cache
+def row_columns() -> dict[str, Any]:
+    """What a row of ``proposal_rows`` is read from, by column name (``storage.export_cells`` builds its
+    cells from the same expressions)."""
+    return {column.name: column for column in _columns(commitments=True).selected_columns}
+
+
+def joined() -> Any:
+    """The proposals with their workshop origin, if any (an outer join: most come from the chat)."""
+    return _TABLE.outerjoin(_ORIGINS, _ORIGINS.c.proposal_id == _TABLE.c.id).outerjoin(
         _WORKSHOPS, _WORKSHOPS.c.id == _ORIGINS.c.workshop_id
     )
-    extra = (_commitment_codes(),) if commitments else ()
-    return select(*columns, *origin, follow_ups, supporters, attachments, *extra).select_from(joined)
 
 
 def _commitment_codes() -> Any:
@@ -315,6 +329,23 @@ def spreadsheet_row(row: Row, columns: Sequence[str]) -> list[str]:
         else ("" if value is None else str(value))
         for value in map(row.__getitem__, columns)
     ]
+
+
+async def write_csv_lines(
+    batches: AsyncIterator[Sequence[bytes]], out: IO[bytes], *, columns: Sequence[str], delimiter: str = ","
+) -> int:
+    """``write_csv`` for rows that are already CSV lines in UTF-8 (``storage.export_cells.proposal_csv``,
+    without their line ending): a batch is one write; returns the number of rows. The file starts with a
+    byte-order mark, as ``write_csv``'s (``utf-8-sig``), so that Excel reads accents."""
+    header = io.StringIO()
+    csv.writer(header, delimiter=delimiter, lineterminator="\r\n").writerow(columns)
+    out.write(header.getvalue().encode("utf-8-sig"))
+    count = 0
+    async for batch in batches:
+        if batch:
+            out.write(b"\r\n".join(batch) + b"\r\n")
+            count += len(batch)
+    return count
 
 
 async def write_csv(rows: AsyncIterator[Row], out: TextIO, *, columns: Sequence[str], delimiter: str = ",") -> int:

@@ -20,7 +20,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from storage.export import EXCEL_MAX_ROWS, Row, Value, looks_like_formula
+from storage.export import BATCH, EXCEL_MAX_ROWS, Row, Value, looks_like_formula
 
 EXCEL_MAX_CELL_CHARS = 32_767
 SHEET_TITLE = "proposals"
@@ -68,9 +68,21 @@ async def write_xlsx(
     headers: Mapping[str, str] | None = None,
     max_rows: int = EXCEL_MAX_ROWS,
 ) -> int:
-    """Write ``rows`` as an .xlsx workbook to ``out``; returns the number of rows. ``headers`` names the
-    columns for people (the column ids otherwise); ``max_rows`` (header included) is lowered by tests to
-    see the sheet split."""
+    """Write ``rows`` (mappings) as an .xlsx workbook to ``out``; returns the number of rows. ``headers``
+    names the columns for people (the column ids otherwise); ``max_rows`` (header included) is lowered by
+    tests to see the sheet split."""
+    return await write_xlsx_cells(_batched(rows, columns), out, columns=columns, headers=headers, max_rows=max_rows)
+
+
+async def write_xlsx_cells(
+    batches: AsyncIterator[Sequence[Sequence[Value]]],
+    out: str | Path | IO[bytes],
+    *,
+    columns: Sequence[str],
+    headers: Mapping[str, str] | None = None,
+    max_rows: int = EXCEL_MAX_ROWS,
+) -> int:
+    """``write_xlsx`` for rows that are already cells in ``columns``' order (``storage.export_cells``)."""
     if max_rows < 2:
         raise ValueError("a sheet needs room for the header and at least one row")
     titles = [(headers or {}).get(column, column) for column in columns]
@@ -79,14 +91,15 @@ async def write_xlsx(
     wrap = Alignment(wrap_text=True, vertical="top")
     wrapped = [column in WRAPPED for column in columns]
     count = in_sheet = 0
-    async for row in rows:
-        if in_sheet == max_rows - 1:
-            _finish(sheet, columns, in_sheet)
-            sheet = _new_sheet(book, columns, titles, len(book.worksheets) + 1)
-            in_sheet = 0
-        sheet.append([_cell(sheet, row[c], wrap if w else None) for c, w in zip(columns, wrapped, strict=True)])
-        count += 1
-        in_sheet += 1
+    async for batch in batches:
+        for row in batch:
+            if in_sheet == max_rows - 1:
+                _finish(sheet, columns, in_sheet)
+                sheet = _new_sheet(book, columns, titles, len(book.worksheets) + 1)
+                in_sheet = 0
+            sheet.append([_cell(sheet, value, wrap if w else None) for value, w in zip(row, wrapped, strict=True)])
+            in_sheet += 1
+        count += len(batch)
     _finish(sheet, columns, in_sheet)
     book.save(out)
     return count
@@ -123,6 +136,18 @@ def _cell(sheet: WriteOnlyWorksheet, value: Value, alignment: Alignment | None) 
     if alignment is not None:
         cell.alignment = alignment
     return cell
+
+
+async def _batched(rows: AsyncIterator[Row], columns: Sequence[str]) -> AsyncIterator[list[list[Value]]]:
+    """Mappings as cells in ``columns``' order, ``BATCH`` rows at a time."""
+    batch: list[list[Value]] = []
+    async for row in rows:
+        batch.append([row[column] for column in columns])
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def cell_text(value: str) -> str:

@@ -4,7 +4,7 @@ Handed to use cases by the unit of work (``uow.reports``), so that they never ho
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 
 from sqlalchemy import text
 
@@ -20,6 +20,7 @@ from storage.export import (
     public_row,
     public_rows,
 )
+from storage.export_cells import Cells, proposal_cells, proposal_csv
 from storage.export_history import history_rows
 from storage.stats import Stats, proposal_stats
 
@@ -36,6 +37,23 @@ class Reports:
 
     def public(self, label: Label, filters: ExportFilter, timezone: str) -> AsyncIterator[Row]:
         return public_rows(self._database, label, filters, timezone)
+
+    def cells(
+        self,
+        label: Label,
+        filters: ExportFilter,
+        timezone: str,
+        columns: Sequence[str],
+        statuses: Mapping[str, str] | None = None,
+    ) -> AsyncIterator[list[Cells]]:
+        """The rows of a file as cells computed by the database, in batches (``storage.export_cells``)."""
+        return proposal_cells(self._database, label, filters, timezone, columns, statuses=statuses)
+
+    def csv_lines(
+        self, label: Label, filters: ExportFilter, timezone: str, columns: Sequence[str], delimiter: str
+    ) -> AsyncIterator[list[bytes]]:
+        """The rows of a CSV file as lines written by the database, in batches (``storage.export_cells``)."""
+        return proposal_csv(self._database, label, filters, timezone, columns, delimiter)
 
     async def page(
         self,
