@@ -366,7 +366,8 @@ class _Builder:
         seconds = int(offset.total_seconds())
         suffix = literal(_offset_text(offset), String())
         if self._sqlite:
-            shifted = func.strftime("%Y-%m-%dT%H:%M:%S", column, f"{seconds:+d} seconds")
+            whole = func.substr(column, 1, 19)  # whole seconds: SQLite rounds its times to milliseconds
+            shifted = func.strftime("%Y-%m-%dT%H:%M:%S", whole, f"{seconds:+d} seconds")
             return type_coerce(shifted, String()).concat(suffix)
         utc = type_coerce(column.op("AT TIME ZONE")(literal_column("'UTC'")), DateTime())
         moved = utc + literal_column(f"INTERVAL '{seconds} seconds'")

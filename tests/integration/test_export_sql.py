@@ -1,0 +1,154 @@
+"""The exports' cells come from SQL (labels, local times, the order of commitment codes, and for CSV the
+formula guard and the quoting): the files must be byte for byte what the Python path writes from the same
+rows, in SQLite and PostgreSQL, across midnight and daylight-saving changes (issue 13)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import insert
+
+from config.consultation import Consultation
+from handlers.i18n import Catalogs
+from handlers.intake.table import DEFAULT_STEPS
+from handlers.staff.columns import public_columns, staff_columns
+from handlers.staff.labels import labeler
+from storage.database import Database
+from storage.export import EVERYTHING, Row, proposal_rows, public_rows, write_csv, write_csv_lines
+from storage.export_cells import proposal_cells, proposal_csv
+from storage.export_json import write_json, write_json_cells, write_jsonl, write_jsonl_cells
+from storage.models import Commitment, CommitmentSource
+from tests.integration.test_exports import csv_rows, export
+from tests.seed import proposal
+
+ZONES = ("America/Guayaquil", "Europe/Madrid", "America/Santiago", "Asia/Kathmandu", "UTC")
+MOMENTS = (
+    datetime(2026, 3, 29, 0, 59, 59, 999_999, tzinfo=UTC),  # Madrid: the last second of winter time
+    datetime(2026, 3, 29, 1, 0, 0, tzinfo=UTC),  # … and the first of summer time
+    datetime(2026, 4, 5, 2, 59, 59, tzinfo=UTC),  # Santiago leaves summer time at 03:00 UTC
+    datetime(2026, 4, 5, 3, 0, 0, 500_000, tzinfo=UTC),
+    datetime(2026, 9, 6, 4, 0, 0, tzinfo=UTC),  # Santiago's summer time begins
+    datetime(2026, 10, 25, 0, 59, 59, tzinfo=UTC),
+    datetime(2026, 10, 25, 1, 0, 1, tzinfo=UTC),  # Madrid back to winter time
+    datetime(2026, 11, 21, 4, 59, 59, tzinfo=UTC),  # Quito: 23:59:59 the day before
+    datetime(2026, 12, 31, 23, 30, tzinfo=UTC),  # Madrid, Kathmandu: already next year
+)
+TEXTS = (
+    "=1+1",
+    "+593 99 123 4567",
+    "-1 para el presupuesto",
+    "@SUM(A1:A9)",
+    "\tTabulado",
+    "\rRetorno",
+    "'Ya entre comillas simples",
+    'Con "comillas", comas; y punto y coma',
+    "Primera línea\nSegunda 🚌\r\nTercera",
+    "Sin nada especial",
+    "",
+)
+ZONE_IDS = ("quitumbe", "calderon", None, "=zona-rara", "zona,con;coma")
+
+
+async def seeded(database: Database) -> None:
+    """Proposals that meet every rule: times around each change of offset, texts that look like formulas
+    or need quotes, known and unknown ids, empty and missing answers, commitments numbered 9 and 10."""
+    for n, moment in enumerate(MOMENTS, 1):
+        text = TEXTS[n % len(TEXTS)]
+        await proposal(
+            database,
+            f"UIO-{n:04}",
+            submitted_at=moment,
+            answered_at=moment + timedelta(hours=n) if n % 2 else None,
+            status="accepted" if n % 3 else "received",
+            status_reason=text if n % 2 else "",
+            problem=text or "Un problema",
+            solution=TEXTS[(n + 3) % len(TEXTS)] or "Una solución",
+            zone=ZONE_IDS[n % len(ZONE_IDS)],
+            sector=None if n % 4 == 0 else "academia",
+            axis_id="4" if n % 2 else "99",
+            pseudonym="" if n == 3 else "vecino-7f3a",
+            follow_ups=n % 3,
+            attachments=["photo"] * (n % 2),
+        )
+    async with database.engine.begin() as conn:
+        for number, code in ((1, "UIO-C10"), (2, "UIO-C9"), (3, "=UIO-C1")):
+            await conn.execute(
+                insert(Commitment).values(
+                    id=number, code=code, consultation="quito-2024", title="t", created_by="operator:test"
+                )
+            )
+        links = [(1, 1), (2, 1), (3, 2), (1, 2), (2, 3)]
+        for commitment, proposal_id in links:
+            values = {"commitment_id": commitment, "proposal_id": proposal_id, "previous_status": "received"}
+            await conn.execute(insert(CommitmentSource).values(**values, linked_by="operator:test"))
+
+
+async def python_bytes(rows: AsyncIterator[Row], columns: Sequence[str], fmt: str) -> bytes:
+    """What the Python path (rows as mappings, ``storage.export``'s writers) writes."""
+    out = io.StringIO(newline="")
+    if fmt == "csv":
+        await write_csv(rows, out, columns=columns)
+    elif fmt == "json":
+        await write_json(rows, out, columns=columns)
+    else:
+        await write_jsonl(rows, out, columns=columns)
+    return out.getvalue().encode("utf-8-sig" if fmt == "csv" else "utf-8")
+
+
+async def sql_bytes(database: Database, label: Any, zone: str, columns: Sequence[str], fmt: str) -> bytes:
+    """What the SQL path writes (``storage.export_cells``)."""
+    if fmt == "csv":
+        binary = io.BytesIO()
+        await write_csv_lines(proposal_csv(database, label, EVERYTHING, zone, columns, ","), binary, columns=columns)
+        return binary.getvalue()
+    out = io.StringIO(newline="")
+    cells = proposal_cells(database, label, EVERYTHING, zone, columns)
+    await (write_json_cells if fmt == "json" else write_jsonl_cells)(cells, out, columns=columns)
+    return out.getvalue().encode()
+
+
+@pytest.mark.parametrize("zone", ZONES)
+async def test_sql_cells_are_the_python_rows_byte_for_byte(
+    any_database: Database, quito: Consultation, catalogs: Catalogs, zone: str
+) -> None:
+    await seeded(any_database)
+    for language in ("es", "en"):
+        label = labeler(quito, catalogs, language)
+        for fmt in ("csv", "json", "jsonl"):
+            staff = staff_columns(DEFAULT_STEPS)
+            expected = await python_bytes(proposal_rows(any_database, label, EVERYTHING, zone), staff, fmt)
+            assert await sql_bytes(any_database, label, zone, staff, fmt) == expected, (zone, language, fmt)
+            public = public_columns(DEFAULT_STEPS)
+            expected = await python_bytes(public_rows(any_database, label, EVERYTHING, zone), public, fmt)
+            assert await sql_bytes(any_database, label, zone, public, fmt) == expected, (zone, language, fmt)
+
+
+async def test_a_csv_export_labels_in_its_language_shows_quito_time_and_neutralises_odd_ids(
+    any_database: Database, quito: Consultation, catalogs: Catalogs
+) -> None:
+    late = datetime(2026, 11, 21, 4, 30, tzinfo=UTC)  # 23:30 on the 20th in Quito
+    await proposal(any_database, "UIO-0001", submitted_at=late, zone="=cmd|calc", problem="@A1")
+    for language, axis, zone in (("es", "Movilidad Sostenible", "'=cmd|calc"), ("en", "Sustainable Mobility", None)):
+        [header, row] = csv_rows(await export(any_database, quito, catalogs, format="csv", lang=language))
+        cells = dict(zip(header, row, strict=True))
+        assert cells["axis"] == axis
+        assert cells["submitted_at"] == "2026-11-20T23:30:00-05:00", "local time, the day before in UTC"
+        assert cells["problem"] == "'@A1"
+        if zone:
+            assert cells["zone"] == zone, "an unknown id is shown as it is, neutralised"
+    [header, row] = csv_rows(await export(any_database, quito, catalogs, format="csv", public=True))
+    assert dict(zip(header, row, strict=True))["submitted_on"] == "2026-11-20"
+
+
+async def test_commitment_codes_come_in_their_numbers_order(
+    any_database: Database, quito: Consultation, catalogs: Catalogs
+) -> None:
+    await seeded(any_database)
+    rows = csv_rows(await export(any_database, quito, catalogs, format="csv", public=True))
+    by_code = {row[0]: dict(zip(rows[0], row, strict=True))["commitment"] for row in rows[1:]}
+    assert by_code["UIO-0001"] == "UIO-C9 UIO-C10", "C9 before C10"
+    assert by_code["UIO-0002"] == "'=UIO-C1 UIO-C10", "guarded after sorting: the first code decides"
