@@ -9,26 +9,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Sequence
-from typing import TextIO
+from typing import IO, TextIO
 
-from storage.export import Row, Value
+from storage.export import Row
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
 """``json.dumps(…, ensure_ascii=False)`` builds an encoder per call; one is enough (same output)."""
-_BETWEEN = '}, {"'
-"""Where one object ends and the next begins in an encoded list of objects. Inside a string every ``"`` is
-escaped (``\\"``), so this can only be the boundary between two of the flat objects."""
 
 
 def _dumps(row: Row, columns: Sequence[str]) -> str:
     return _ENCODER.encode({column: row[column] for column in columns})
-
-
-def _objects(batch: Sequence[Sequence[Value]], columns: Sequence[str], separator: str) -> str:
-    """The batch's rows as JSON objects joined by ``separator``: the whole batch is encoded in one call to
-    the C encoder, then split at the objects' boundaries (the same text as one ``dumps`` per row)."""
-    encoded = _ENCODER.encode([dict(zip(columns, row, strict=True)) for row in batch])
-    return encoded[1:-1].replace(_BETWEEN, "}" + separator + '{"')
 
 
 async def write_json(rows: AsyncIterator[Row], out: TextIO, *, columns: Sequence[str]) -> int:
@@ -50,26 +40,23 @@ async def write_jsonl(rows: AsyncIterator[Row], out: TextIO, *, columns: Sequenc
     return count
 
 
-async def write_json_cells(
-    batches: AsyncIterator[Sequence[Sequence[Value]]], out: TextIO, *, columns: Sequence[str]
-) -> int:
-    """``write_json`` for rows that are already cells (``storage.export_cells``), a batch at a time."""
+async def write_json_lines(batches: AsyncIterator[Sequence[bytes]], out: IO[bytes]) -> int:
+    """``write_json`` for rows that are already JSON objects in UTF-8 (``storage.export_cells.proposal_json``),
+    a batch at a time; returns the number of rows."""
     count = 0
     async for batch in batches:
         if batch:
-            out.write(("[\n" if count == 0 else ",\n") + _objects(batch, columns, ",\n"))
+            out.write((b"[\n" if count == 0 else b",\n") + b",\n".join(batch))
             count += len(batch)
-    out.write("\n]\n" if count else "[]\n")
+    out.write(b"\n]\n" if count else b"[]\n")
     return count
 
 
-async def write_jsonl_cells(
-    batches: AsyncIterator[Sequence[Sequence[Value]]], out: TextIO, *, columns: Sequence[str]
-) -> int:
-    """``write_jsonl`` for rows that are already cells (``storage.export_cells``), a batch at a time."""
+async def write_jsonl_lines(batches: AsyncIterator[Sequence[bytes]], out: IO[bytes]) -> int:
+    """``write_jsonl`` for rows that are already JSON objects in UTF-8, a batch at a time."""
     count = 0
     async for batch in batches:
         if batch:
-            out.write(_objects(batch, columns, "\n") + "\n")
+            out.write(b"\n".join(batch) + b"\n")
             count += len(batch)
     return count

@@ -20,7 +20,7 @@ from storage.export import (
     public_row,
     public_rows,
 )
-from storage.export_cells import Cells, proposal_cells, proposal_csv
+from storage.export_cells import Cells, proposal_cells, proposal_csv, proposal_json
 from storage.export_history import history_rows
 from storage.stats import Stats, proposal_stats
 
@@ -54,6 +54,12 @@ class Reports:
     ) -> AsyncIterator[list[bytes]]:
         """The rows of a CSV file as lines written by the database, in batches (``storage.export_cells``)."""
         return proposal_csv(self._database, label, filters, timezone, columns, delimiter)
+
+    def json_lines(
+        self, label: Label, filters: ExportFilter, timezone: str, columns: Sequence[str]
+    ) -> AsyncIterator[list[bytes]]:
+        """The rows of a JSON file as objects written by the database, in batches (``storage.export_cells``)."""
+        return proposal_json(self._database, label, filters, timezone, columns)
 
     async def page(
         self,

@@ -17,7 +17,7 @@ from handlers.staff.labels import decidim_headings, labeler
 from handlers.staff.requests import ExportRequest
 from storage.export import EXCEL_MAX_ROWS, write_csv_lines
 from storage.export_decidim import DecidimOptions, write_decidim
-from storage.export_json import write_json_cells, write_jsonl_cells
+from storage.export_json import write_json_lines, write_jsonl_lines
 from storage.uow import UnitOfWork
 
 PROGRESS_EVERY = 1000
@@ -69,8 +69,8 @@ async def write_export(
     export wait instead of piling up in memory.
 
     CSV, JSON and Excel read their cells ready-made from the database (labels and local times in SQL; CSV
-    reads whole lines, neutralised and quoted: ``storage.export_cells``): a million rows stream without a
-    dict per row."""
+    and JSON read whole lines, quoted or escaped by the database: ``storage.export_cells``): a million rows
+    stream without a dict per row."""
     consultation, catalogs = services.consultation, services.catalogs
     label = labeler(consultation, catalogs, request.lang)
     public = request.public and request.format != "decidim"
@@ -88,16 +88,14 @@ async def write_export(
         delimiter = ";" if request.excel else ","
         lines = _watched(uow.reports.csv_lines(label, filters, timezone, columns, delimiter), progress, pause)
         return await write_csv_lines(lines, out, columns=columns, delimiter=delimiter)
-    statuses = {status: tr._(word) for status, word in STATUSES.items()} if request.format == "xlsx" else None
+    if request.format in ("json", "jsonl"):
+        objects = _watched(uow.reports.json_lines(label, filters, timezone, columns), progress, pause)
+        return await (write_json_lines if request.format == "json" else write_jsonl_lines)(objects, out)
+    statuses = {status: tr._(word) for status, word in STATUSES.items()}
     batches = _watched(uow.reports.cells(label, filters, timezone, columns, statuses), progress, pause)
-    if request.format == "xlsx":
-        from storage.export_xlsx import write_xlsx_cells  # openpyxl loads only for a spreadsheet
+    from storage.export_xlsx import write_xlsx_cells  # openpyxl loads only for a spreadsheet
 
-        return await write_xlsx_cells(batches, out, columns=columns, headers=titles(tr), max_rows=max_sheet_rows)
-    with _text(out, "utf-8") as text:
-        if request.format == "json":
-            return await write_json_cells(batches, text, columns=columns)
-        return await write_jsonl_cells(batches, text, columns=columns)
+    return await write_xlsx_cells(batches, out, columns=columns, headers=titles(tr), max_rows=max_sheet_rows)
 
 
 @contextmanager

@@ -19,8 +19,8 @@ from handlers.staff.columns import public_columns, staff_columns
 from handlers.staff.labels import labeler
 from storage.database import Database
 from storage.export import EVERYTHING, Row, proposal_rows, public_rows, write_csv, write_csv_lines
-from storage.export_cells import proposal_cells, proposal_csv
-from storage.export_json import write_json, write_json_cells, write_jsonl, write_jsonl_cells
+from storage.export_cells import proposal_cells, proposal_csv, proposal_json
+from storage.export_json import write_json, write_json_lines, write_jsonl, write_jsonl_lines
 from storage.models import Commitment, CommitmentSource
 from tests.integration.test_exports import csv_rows, export
 from tests.seed import proposal
@@ -48,6 +48,7 @@ TEXTS = (
     'Con "comillas", comas; y punto y coma',
     "Primera línea\nSegunda 🚌\r\nTercera",
     "Sin nada especial",
+    "Control \x01 y \x1f, barra \\ y emoji 🚌",
     "",
 )
 ZONE_IDS = ("quitumbe", "calderon", None, "=zona-rara", "zona,con;coma")
@@ -100,15 +101,23 @@ async def python_bytes(rows: AsyncIterator[Row], columns: Sequence[str], fmt: st
 
 
 async def sql_bytes(database: Database, label: Any, zone: str, columns: Sequence[str], fmt: str) -> bytes:
-    """What the SQL path writes (``storage.export_cells``)."""
+    """What the SQL path writes (``storage.export_cells``): lines written by the database."""
+    out = io.BytesIO()
     if fmt == "csv":
-        binary = io.BytesIO()
-        await write_csv_lines(proposal_csv(database, label, EVERYTHING, zone, columns, ","), binary, columns=columns)
-        return binary.getvalue()
-    out = io.StringIO(newline="")
-    cells = proposal_cells(database, label, EVERYTHING, zone, columns)
-    await (write_json_cells if fmt == "json" else write_jsonl_cells)(cells, out, columns=columns)
-    return out.getvalue().encode()
+        await write_csv_lines(proposal_csv(database, label, EVERYTHING, zone, columns, ","), out, columns=columns)
+    else:
+        lines = proposal_json(database, label, EVERYTHING, zone, columns)
+        await (write_json_lines if fmt == "json" else write_jsonl_lines)(lines, out)
+    return out.getvalue()
+
+
+async def sql_cells(database: Database, label: Any, zone: str, columns: Sequence[str]) -> list[dict[str, Any]]:
+    """The cells the SQL path gives Excel, as mappings."""
+    return [
+        dict(zip(columns, row, strict=True))
+        async for batch in proposal_cells(database, label, EVERYTHING, zone, columns)
+        for row in batch
+    ]
 
 
 @pytest.mark.parametrize("zone", ZONES)
@@ -118,13 +127,15 @@ async def test_sql_cells_are_the_python_rows_byte_for_byte(
     await seeded(any_database)
     for language in ("es", "en"):
         label = labeler(quito, catalogs, language)
+        staff, public = staff_columns(DEFAULT_STEPS), public_columns(DEFAULT_STEPS)
         for fmt in ("csv", "json", "jsonl"):
-            staff = staff_columns(DEFAULT_STEPS)
             expected = await python_bytes(proposal_rows(any_database, label, EVERYTHING, zone), staff, fmt)
             assert await sql_bytes(any_database, label, zone, staff, fmt) == expected, (zone, language, fmt)
-            public = public_columns(DEFAULT_STEPS)
             expected = await python_bytes(public_rows(any_database, label, EVERYTHING, zone), public, fmt)
             assert await sql_bytes(any_database, label, zone, public, fmt) == expected, (zone, language, fmt)
+        for columns, read in ((staff, proposal_rows), (public, public_rows)):
+            rows = [{c: row[c] for c in columns} async for row in read(any_database, label, EVERYTHING, zone)]
+            assert await sql_cells(any_database, label, zone, columns) == rows, (zone, language)
 
 
 async def test_a_csv_export_labels_in_its_language_shows_quito_time_and_neutralises_odd_ids(
