@@ -49,6 +49,7 @@ FRAMEWORK_CHOICES: Final = ("aiogram", "ptb", "both")
 POSTGRES_ADMIN_DSN: Final = "postgresql://postgres@127.0.0.1:5432/postgres"
 POSTGRES_URL: Final = "postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
 #: The benchmark measures our bot, not Telegram's flood control.
+MODERATORS_GROUP: Final = -1001234567890
 NO_FLOOD_LIMITS: Final = FloodLimits(global_per_second=1e9, per_chat_per_second=1e9, per_group_per_minute=1e9)
 FIRST_CITIZEN_ID: Final = 100_000
 WARM_UP_USER_ID: Final = 1
@@ -373,7 +374,9 @@ def remove_pacing() -> None:
     Pacer.turn = no_turn  # type: ignore[method-assign]
 
 
-async def serve(kind: str, api_url: str, database_url: str, unpaced: bool, profile: str | None = None) -> None:
+async def serve(
+    kind: str, api_url: str, database_url: str, unpaced: bool, profile: str | None = None, *, moderators: bool = False
+) -> None:
     """The child process: run one bot until stdin closes, then print its peak RSS and what it asked of the
     database as JSON."""
     from bot.app import App, build_app
@@ -396,6 +399,7 @@ async def serve(kind: str, api_url: str, database_url: str, unpaced: bool, profi
             "COCREA_TELEGRAM_API_URL": api_url,
             "COCREA_DATABASE_URL": database_url,
             "COCREA_LOG_LEVEL": "WARNING",
+            **({"COCREA_MODERATORS_CHAT_ID": str(MODERATORS_GROUP)} if moderators else {}),
         }
         app = await build_app(load_settings(environ, env_file=None))
         runner = make_runner(kind, app)
@@ -419,7 +423,14 @@ class BotProcess:
 
     @classmethod
     async def start(
-        cls, kind: str, api_url: str, database_url: str, unpaced: bool, profile: str | None = None
+        cls,
+        kind: str,
+        api_url: str,
+        database_url: str,
+        unpaced: bool,
+        profile: str | None = None,
+        *,
+        moderators: bool = False,
     ) -> BotProcess:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -433,6 +444,7 @@ class BotProcess:
             database_url,
             *(["--unpaced"] if unpaced else []),
             *(["--profile", profile] if profile else []),
+            *(["--moderators"] if moderators else []),
             cwd=REPO_ROOT,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
@@ -604,13 +616,19 @@ async def run_once(
     timeout: float,  # noqa: ASYNC109
     unpaced: bool,
     profile: str | None = None,
+    *,
+    moderators: bool = False,
 ) -> RunResult:
     citizen: Citizen = echo_citizen if kind == ECHO else intake_citizen
     async with (
         fresh_database(database) as database_url,
         FakeBotApi(TOKEN, limits=NO_FLOOD_LIMITS, record_requests=False) as fake,
     ):
-        bot = await BotProcess.start(kind, fake.base_url, database_url, unpaced, profile if kind != ECHO else None)
+        with_group = moderators and kind != ECHO
+        group = fake.group(MODERATORS_GROUP, "Moderación") if with_group else None
+        bot = await BotProcess.start(
+            kind, fake.base_url, database_url, unpaced, profile if kind != ECHO else None, moderators=with_group
+        )
         try:
             await bot.wait_ready(fake)
             await bot.mark()
@@ -631,6 +649,8 @@ async def run_once(
     if failures:
         ok, check = False, f"{failures}; {check}"
     label = f"{kind} (aiogram)" if kind == ECHO else f"{kind} unpaced" if unpaced else kind
+    if group is not None:
+        label += f" +group ({len(group.inbox)} messages in it)"
     database_label = "-" if kind == ECHO else database
     return RunResult(label, database_label, citizens, drive, bot_cpu, harness_cpu, rss, tally, calls, check, ok)
 
@@ -736,6 +756,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--no-echo", action="store_true", help="skip the echo-bot ceiling")
     parser.add_argument(
+        "--moderators",
+        action="store_true",
+        help="a moderators' group is set: a card per proposal, at the group's pace (20 a minute)",
+    )
+    parser.add_argument(
         "--unpaced", action="store_true", help="the outbox sender ignores Telegram's pace: measures processing capacity"
     )
     parser.add_argument(
@@ -769,7 +794,13 @@ async def benchmark(args: argparse.Namespace) -> int:
             break
         print(f"running {kind}: {args.citizens} citizens on {args.database}...", file=sys.stderr, flush=True)
         result = await run_once(
-            kind, args.database, args.citizens, deadline - time.monotonic(), args.unpaced, args.profile
+            kind,
+            args.database,
+            args.citizens,
+            deadline - time.monotonic(),
+            args.unpaced,
+            args.profile,
+            moderators=args.moderators,
         )
         rows.append(table_row(result))
         status = status or (0 if result.ok else 1)
@@ -784,7 +815,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.serve:
-        asyncio.run(serve(args.serve, args.api_url, args.database_url, args.unpaced, args.profile))
+        asyncio.run(
+            serve(args.serve, args.api_url, args.database_url, args.unpaced, args.profile, moderators=args.moderators)
+        )
         return 0
     return asyncio.run(benchmark(args))
 

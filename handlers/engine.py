@@ -21,6 +21,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from handlers.channels import channel_name
 from handlers.context import Context
@@ -79,14 +80,20 @@ class Engine:
         self._locks = ChatLocks()
 
     async def handle(
-        self, incoming: Incoming, deliver: Deliver | None = None, *, must_record: bool = False
+        self,
+        incoming: Incoming,
+        deliver: Deliver | None = None,
+        *,
+        must_record: bool = False,
+        claimed_until: datetime | None = None,
     ) -> list[int]:
         """Process ``incoming`` once; ``deliver`` gets the outbox ids of the replies to its chat,
         still inside the chat's turn so that they keep their order. Returns those ids. With
         ``must_record``, an event that could not be recorded raises ``NotRecorded`` (a webhook then
-        answers so that it comes again)."""
+        answers so that it comes again). ``claimed_until``: the replies to its chat are queued already
+        claimed by the sender that ``deliver`` hands them to (no second write to claim them)."""
         async with self._locks.hold((incoming.channel, incoming.chat_id)):
-            queued = await self._process(incoming, must_record)
+            queued = await self._process(incoming, must_record, claimed_until)
             mine = [message_id for message_id, to in queued if to == incoming.address]
             if len(mine) < len(queued) and self.on_queued is not None:
                 self.on_queued()
@@ -94,12 +101,14 @@ class Engine:
                 await deliver(mine)
             return mine
 
-    async def _process(self, incoming: Incoming, must_record: bool) -> list[tuple[int, Address]]:
+    async def _process(
+        self, incoming: Incoming, must_record: bool, claimed_until: datetime | None
+    ) -> list[tuple[int, Address]]:
         """Raises ``DatabaseUnavailable`` when the database cannot take the event now: the channel must
         not confirm it, so that it comes again (a locked or unreachable database never drops a step)."""
         for _ in range(MAX_ATTEMPTS):
             try:
-                return await self._attempt(incoming)
+                return await self._attempt(incoming, claimed_until)
             except Conflict:
                 log.info("another worker wrote for chat %s meanwhile; retrying its event", incoming.chat_id)
             except DuplicateUpdate:
@@ -108,10 +117,10 @@ class Engine:
                 raise
             except Exception:
                 log.exception("event %s failed; answering with an apology", incoming.event_id)
-                return await self._apologise(incoming, must_record)
-        return await self._apologise(incoming, must_record)
+                return await self._apologise(incoming, must_record, claimed_until)
+        return await self._apologise(incoming, must_record, claimed_until)
 
-    async def _attempt(self, incoming: Incoming) -> list[tuple[int, Address]]:
+    async def _attempt(self, incoming: Incoming, claimed_until: datetime | None) -> list[tuple[int, Address]]:
         async with self._uow() as uow:
             await lock_chat(uow, incoming.channel, incoming.chat_id)
             if not await self._claim(uow, incoming):
@@ -119,7 +128,7 @@ class Engine:
             ctx = await self._context(uow, incoming)
             released = await self._person_wrote(ctx)
             await route(ctx)
-            ids = await self._post(uow, ctx.replies)
+            ids = await self._post(uow, ctx.replies, incoming.address, claimed_until)
             await uow.commit()
             waited = [(message_id, incoming.address) for message_id in released]
             return waited + [(message_id, reply.to) for message_id, reply in zip(ids, ctx.replies, strict=True)]
@@ -144,9 +153,16 @@ class Engine:
             raise DuplicateUpdate from exc
 
     @staticmethod
-    async def _post(uow: UnitOfWork, replies: list[Outgoing]) -> list[int]:
-        """The replies to the outbox in one statement (``post`` writes one row and one flush at a time)."""
-        return await uow.outbox.put_all([(m.to.channel, m.to.chat_id, m.to_json()) for m in replies], REPLY)
+    async def _post(
+        uow: UnitOfWork, replies: list[Outgoing], here: Address, claimed_until: datetime | None
+    ) -> list[int]:
+        """The replies to the outbox in one statement (``post`` writes one row and one flush at a time), those
+        to the event's own chat claimed until ``claimed_until`` when it is given."""
+        return await uow.outbox.put_all(
+            [(m.to.channel, m.to.chat_id, m.to_json()) for m in replies],
+            REPLY,
+            [claimed_until if m.to == here else None for m in replies],
+        )
 
     async def _context(self, uow: UnitOfWork, incoming: Incoming) -> Context:
         conversation = await uow.conversations.find(incoming.channel, incoming.chat_id)
@@ -179,7 +195,9 @@ class Engine:
         ctx.use_language(conversation.language if conversation else guess_language(ctx))
         return ctx
 
-    async def _apologise(self, incoming: Incoming, must_record: bool) -> list[tuple[int, Address]]:
+    async def _apologise(
+        self, incoming: Incoming, must_record: bool, claimed_until: datetime | None
+    ) -> list[tuple[int, Address]]:
         try:
             async with self._uow() as uow:
                 await lock_chat(uow, incoming.channel, incoming.chat_id)
@@ -187,7 +205,7 @@ class Engine:
                     return []
                 ctx = await self._context(uow, incoming)
                 ctx.say(ctx.tr._("Sorry, something went wrong on our side. Please try again in a moment."))
-                ids = await self._post(uow, ctx.replies)
+                ids = await self._post(uow, ctx.replies, incoming.address, claimed_until)
                 await uow.commit()
                 return [(message_id, incoming.address) for message_id in ids]
         except DuplicateUpdate:

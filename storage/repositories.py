@@ -238,14 +238,21 @@ class Outbox:
         """Queue a message without waiting for its id (bulk work: written at the next flush)."""
         self._session.add(OutboxMessage(channel=channel, chat_id=chat_id, payload=payload, priority=priority))
 
-    async def put_all(self, messages: Sequence[tuple[str, str, str]], priority: int = BULK) -> list[int]:
+    async def put_all(
+        self,
+        messages: Sequence[tuple[str, str, str]],
+        priority: int = BULK,
+        claimed_until: Sequence[datetime | None] = (),
+    ) -> list[int]:
         """Queue (channel, chat id, payload) messages in one statement; their ids, in the order given. Core, not
-        the ORM: an update's replies need their ids only, and no object of them stays in the session."""
+        the ORM: an update's replies need their ids only, and no object of them stays in the session.
+        ``claimed_until``, per message: already claimed by the sender that will send it (none by default)."""
         if not messages:
             return []
+        claims = list(claimed_until) or [None] * len(messages)
         rows = [
-            {"channel": channel, "chat_id": chat_id, "payload": payload, "priority": priority}
-            for channel, chat_id, payload in messages
+            {"channel": channel, "chat_id": chat_id, "payload": payload, "priority": priority, "claimed_until": until}
+            for (channel, chat_id, payload), until in zip(messages, claims, strict=True)
         ]
         table = cast(Table, OutboxMessage.__table__)
         statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
@@ -335,6 +342,16 @@ class Outbox:
             .values(claimed_until=until)
         )
         return bool(getattr(result, "rowcount", 0))
+
+    async def held(self, message_ids: Sequence[int], until: datetime) -> dict[int, OutboxMessage]:
+        """The messages among ``message_ids`` that are still pending and claimed until ``until`` (queued already
+        claimed by their sender): read, nothing written."""
+        query = select(OutboxMessage).where(
+            OutboxMessage.id.in_(list(message_ids)),
+            OutboxMessage.status == "pending",
+            OutboxMessage.claimed_until == until,
+        )
+        return {row.id: row for row in (await self._session.execute(query)).scalars()}
 
     async def of_other_channels(self, message_ids: Sequence[int], channel: str) -> set[int]:
         """Which of these messages go through another channel than ``channel``."""

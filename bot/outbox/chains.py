@@ -13,10 +13,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 log = logging.getLogger(__name__)
 
-Send = Callable[[list[int]], Awaitable[None]]
+Send = Callable[[list[int], datetime | None], Awaitable[None]]
+Deliver = Callable[[list[int]], Awaitable[None]]
 
 
 class ChatChains:
@@ -27,26 +29,27 @@ class ChatChains:
         self._tails: dict[str, asyncio.Task[None]] = {}
         self._running: set[asyncio.Task[None]] = set()
 
-    def deliverer(self, chat: str) -> Send:
-        """The engine's ``deliver`` for an update of ``chat``: returns at once, the sending goes on."""
+    def deliverer(self, chat: str, claimed_until: datetime | None = None) -> Deliver:
+        """The engine's ``deliver`` for an update of ``chat`` (whose replies were queued claimed until
+        ``claimed_until``, if given): returns at once, the sending goes on."""
 
         async def deliver(ids: list[int]) -> None:
-            self.add(chat, ids)
+            self.add(chat, ids, claimed_until)
 
         return deliver
 
-    def add(self, chat: str, ids: list[int]) -> None:
+    def add(self, chat: str, ids: list[int], claimed_until: datetime | None = None) -> None:
         previous = self._tails.get(chat)
-        task = asyncio.create_task(self._after(previous, ids), name=f"replies-{chat}")
+        task = asyncio.create_task(self._after(previous, ids, claimed_until), name=f"replies-{chat}")
         self._tails[chat] = task
         self._running.add(task)
         task.add_done_callback(lambda done: self._forget(chat, done))
 
-    async def _after(self, previous: asyncio.Task[None] | None, ids: list[int]) -> None:
+    async def _after(self, previous: asyncio.Task[None] | None, ids: list[int], claimed_until: datetime | None) -> None:
         if previous is not None:
             await asyncio.wait([previous])  # its failure is its own (logged there): ours still goes
         try:
-            await self._send(ids)
+            await self._send(ids, claimed_until)
         except Exception:  # ``Delivery.deliver`` never raises; this only keeps a chain from breaking
             log.exception("replies %s could not be sent at once; the drainer sends them", ids)
 

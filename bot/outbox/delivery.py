@@ -37,7 +37,7 @@ from bot.outbox.pacing import Pacer
 from bot.outbox.sending import BadMessage, RetryAfter, Sender, Temporary, Unreachable, WaitForPerson
 from handlers.messages import Outgoing, Sent
 from storage.models import OutboxMessage
-from storage.uow import UnitOfWork
+from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 AfterSend = Callable[[UnitOfWork, Outgoing, Sent], Awaitable[None]]
 
@@ -70,7 +70,7 @@ RECORD_PAUSES = (0.1, 0.3, 1.0, 3.0, 10.0)
 class Delivery:
     def __init__(
         self,
-        uow_factory: Callable[[], UnitOfWork],
+        uow_factory: UnitOfWorkFactory,
         sender: Sender,
         channel: str,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -121,21 +121,29 @@ class Delivery:
         async with gate, self._uow() as uow:
             yield uow
 
-    async def deliver(self, ids: list[int]) -> None:
+    def claim_ahead(self) -> datetime | None:
+        """The claim with which the engine may queue the replies it hands to ``deliver`` (no write to claim
+        them then): only where this process alone sends (SQLite); None elsewhere."""
+        if self._dispatcher is not None or not self._sole_sender:
+            return None
+        return self._clock() + CLAIM
+
+    async def deliver(self, ids: list[int], claimed_until: datetime | None = None) -> None:
         """Send these outbox messages now, in order; leave the rest to the drainer at the first
         that has to wait, so that a chat's messages never overtake each other. Messages for another
         channel (a WhatsApp author's answer for the Telegram moderators) are that channel's: woken.
+        ``claimed_until``: they were queued already claimed with ``claim_ahead()``'s claim.
         Shared (several workers): nothing to do, the sending process has heard of them."""
         if self._dispatcher is not None:
             return
         try:
-            await self._deliver(ids)
+            await self._deliver(ids, claimed_until)
         except Exception:  # the event is processed and committed: what it owes is the drainer's now
             log.exception("replies %s could not be sent at once; the drainer sends them", ids)
             self._wake.set()
 
-    async def _deliver(self, ids: list[int]) -> None:
-        claimed, foreign = await self._claim_own(ids)
+    async def _deliver(self, ids: list[int], claimed_until: datetime | None) -> None:
+        claimed, foreign = await (self._claim_own(ids) if claimed_until is None else self._held(ids, claimed_until))
         if foreign:
             self._elsewhere()
         own = [i for i in ids if i not in foreign]
@@ -155,6 +163,12 @@ class Delivery:
             foreign = await uow.outbox.of_other_channels([i for i in ids if i not in claimed], self._channel)
             await uow.commit()
             return claimed, foreign
+
+    async def _held(self, ids: list[int], until: datetime) -> tuple[dict[int, OutboxMessage], set[int]]:
+        """Queued already claimed by us: read them (a message that waited for its person is not among them, and
+        neither is what follows it: the drainer sends those, in order)."""
+        async with self._uow.reading() as uow:
+            return await uow.outbox.held(ids, until), set()
 
     async def claim(self, ids: list[int]) -> dict[int, OutboxMessage]:
         now = self._clock()
@@ -350,20 +364,32 @@ class Delivery:
         """Send one chat's messages in order; stop at the first that must wait, or that another
         sender holds (a chat's messages never overtake each other). Claims not used expire."""
         async with gate:
-            ready = [row for row, _ in itertools.takewhile(lambda pair: pair[1] and pair[0].due_at <= now, rows)]
-            folded = await self.fold(ready)
-            rows = [(row, ours) for row, ours in rows if row.id not in folded]
-            for position, (row, ours) in enumerate(rows):
+            position = 0
+            while position < len(rows):
+                row, ours = rows[position]
                 wait = (row.due_at - now).total_seconds() if row.due_at > now else None
-                priority = min(later.priority for later, _ in rows[position:])
-                if wait is None and ours and await self.send(row, priority):
-                    continue
+                if wait is None and ours:
+                    rows = await self._fold_from(rows, position, now)
+                    priority = min(later.priority for later, _ in rows[position:])
+                    if await self.send(row, priority):
+                        position += 1
+                        continue
                 # this row too when it is not due yet: the list was read before the claim, and an id SQLite
                 # reused meanwhile (a sent row deleted, a new reply inserted) can be claimed here early
                 held = rows[position + 1 :] if ours and wait is None else rows[position:]
                 await self.release([later for later, mine in held if mine])
                 return wait if wait is not None else 0.5
         return None
+
+    async def _fold_from(
+        self, rows: list[tuple[OutboxMessage, bool]], position: int, now: datetime
+    ) -> list[tuple[OutboxMessage, bool]]:
+        """``rows`` with those from ``position`` on folded into it where they can be (``fold``)."""
+        ready = itertools.takewhile(lambda pair: pair[1] and pair[0].due_at <= now, rows[position:])
+        folded = await self.fold([row for row, _ in ready])
+        if not folded:
+            return rows
+        return rows[:position] + [(row, ours) for row, ours in rows[position:] if row.id not in folded]
 
     async def release_stale_claims(self) -> None:
         if self._sole_sender:

@@ -200,13 +200,15 @@ class Dispatcher:
             self._rescan = True  # the scan knows when the first of them is due
             return Outcome.WAIT
         claimed = await self._delivery.claim([row.id for row in due])
-        folded = await self._delivery.fold(
-            [claimed[row.id] for row in itertools.takewhile(lambda r: r.id in claimed, due)]
-        )
-        due = [row for row in due if row.id not in folded]
-        rows = [row for row in rows if row.id not in folded]
-        for position, row in enumerate(due):
-            mine = claimed.get(row.id)
+        position = 0
+        while position < len(due):
+            mine = claimed.get(due[position].id)
+            if mine is not None:
+                folded = await self._delivery.fold(
+                    [claimed[row.id] for row in itertools.takewhile(lambda r: r.id in claimed, due[position:])]
+                )
+                due = [row for row in due if row.id not in folded]
+                rows = [row for row in rows if row.id not in folded]
             priority = min(later.priority for later in rows[position:])
             if mine is None or not self.sending or not await self._delivery.send(mine, priority):
                 await self._delivery.release(
@@ -216,6 +218,7 @@ class Dispatcher:
                     await self._delivery.release([mine])  # the lead went before it was sent
                 self._rescan = True
                 return Outcome.WAIT
+            position += 1
         if full:
             return Outcome.MORE
         return Outcome.DONE if len(due) == len(rows) else Outcome.WAIT

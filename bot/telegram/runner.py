@@ -122,7 +122,10 @@ class TelegramRunner(ABC):
         if incoming is None:
             return
         try:
-            await self.app.engine.handle(incoming, self._replies.deliverer(incoming.chat_id))
+            until = self.delivery.claim_ahead()
+            await self.app.engine.handle(
+                incoming, self._replies.deliverer(incoming.chat_id, until), claimed_until=until
+            )
         except DatabaseUnavailable as error:
             self._failed[int(update["update_id"])] = error
 

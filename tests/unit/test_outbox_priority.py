@@ -18,7 +18,7 @@ from handlers.outbox import BULK, REPLY, post
 from handlers.services import Services
 from handlers.staff.answers_import import import_answers, read_answers
 from storage.database import Database
-from storage.uow import UnitOfWork
+from storage.uow import UnitOfWork, UnitOfWorkFactory
 from tests.driver import Citizen, Counter, RecordingSender, eventually
 from tests.seed import FIRST_CHAT, many_authors
 
@@ -95,7 +95,7 @@ async def test_the_drainer_takes_chats_holding_a_reply_first_and_each_chat_in_it
         await post(uow, [message("8", "reply to 8")], priority=REPLY)
         await uow.commit()
     sender = RecordingSender()
-    await Delivery(lambda: UnitOfWork(database), sender, "telegram", pacer=Pacer(QUICK_PACE)).drain_once()
+    await Delivery(UnitOfWorkFactory(database), sender, "telegram", pacer=Pacer(QUICK_PACE)).drain_once()
 
     texts = [m.text for m in sender.sent]
     assert len(texts) == 53

@@ -9,6 +9,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import event
 
 from bot.outbox.delivery import Delivery
 from config.consultation import load_consultation
@@ -96,6 +97,42 @@ async def test_replies_wait_in_the_outbox_until_sent(citizen: Citizen, database:
     sender = RecordingSender()
     await Delivery(UnitOfWorkFactory(database), sender, "telegram", pacer=fast_pacer()).drain_once()
     assert ["Where do you live?" in m.text for m in sender.sent] == [True]
+    assert await count(database, OutboxMessage) == 0
+
+
+async def test_replies_queued_already_claimed_go_without_a_write_to_claim_them(
+    citizen: Citizen, database: Database
+) -> None:
+    """The engine queues the replies to its chat claimed by the sender it hands them to (SQLite: one sender):
+    the drainer leaves them alone, and that sender reads them back and sends them, writing no claim."""
+    await consent(citizen)
+    sender = RecordingSender()
+    delivery = Delivery(UnitOfWorkFactory(database), sender, "telegram", pacer=fast_pacer(), sole_sender=True)
+    until = delivery.claim_ahead()
+    assert until is not None
+    handed: list[int] = []
+
+    async def later(ids: list[int]) -> None:
+        handed.extend(ids)
+
+    await citizen.engine.handle(
+        citizen.incoming(content_type="button", choice="sector:skip"), later, claimed_until=until
+    )
+    await delivery.drain_once()
+    assert sender.sent == [], "the drainer leaves what another sender holds"
+
+    statements: list[str] = []
+
+    def heard(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", heard)
+    try:
+        await delivery.deliver(handed, until)
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", heard)
+    assert ["Where do you live?" in m.text for m in sender.sent] == [True]
+    assert not [s for s in statements if s.startswith("UPDATE outbox")], statements
     assert await count(database, OutboxMessage) == 0
 
 
