@@ -36,6 +36,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextvars import ContextVar
 from dataclasses import asdict, astuple, dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, TypeVar, cast
 
@@ -292,11 +293,13 @@ class Tally:
         processing = Engine._process
         tally = self
 
-        async def counted(engine: Engine, incoming: Incoming, must_record: bool) -> list[tuple[int, Address]]:
+        async def counted(
+            engine: Engine, incoming: Incoming, must_record: bool, claimed_until: datetime | None
+        ) -> list[tuple[int, Address]]:
             tally.updates += 1
             token = ENGINE_WORK.set(True)
             try:
-                return await processing(engine, incoming, must_record)
+                return await processing(engine, incoming, must_record, claimed_until)
             finally:
                 ENGINE_WORK.reset(token)
 
