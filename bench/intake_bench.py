@@ -352,12 +352,13 @@ class Marks:
         return asdict(self._marks[1].since(self._marks[0]))
 
 
-async def until_stdin_closes(marks: Marks) -> None:
+async def until_stdin_closes(marks: Marks | None = None) -> None:
+    """Until the parent closes our stdin; the lines it writes meanwhile mark the drive's start and end."""
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     while line := await reader.readline():
-        if line == MARK:
+        if line == MARK and marks is not None:
             marks.mark()
 
 
