@@ -82,7 +82,6 @@ async def write_export(
         options = DecidimOptions(request.lang, decidim_headings(catalogs.get(request.lang)), request.categories)
         with _text(out, "utf-8") as text:
             return await write_decidim(rows, text, options)
-    tr = services.translator(request.lang)
     timezone = consultation.timezone
     if request.format == "csv":
         delimiter = ";" if request.excel else ","
@@ -91,6 +90,7 @@ async def write_export(
     if request.format in ("json", "jsonl"):
         objects = _watched(uow.reports.json_lines(label, filters, timezone, columns), progress, pause)
         return await (write_json_lines if request.format == "json" else write_jsonl_lines)(objects, out)
+    tr = services.translator(request.lang)  # Excel is read by people: titles and statuses in their language
     statuses = {status: tr._(word) for status, word in STATUSES.items()}
     batches = _watched(uow.reports.cells(label, filters, timezone, columns, statuses), progress, pause)
     from storage.export_xlsx import write_xlsx_cells  # openpyxl loads only for a spreadsheet
@@ -110,6 +110,7 @@ def _text(out: IO[bytes], encoding: str) -> Iterator[io.TextIOWrapper]:
 
 
 def _watched(items: AsyncIterator[T], progress: Progress | None, pause: Pause | None) -> AsyncIterator[T]:
+    """``items`` (rows or batches of rows) reported to ``progress`` and paused for a slow reader."""
     if progress is not None:
         items = _counted(items, progress)
     if pause is not None:
