@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -106,6 +107,22 @@ def _ensure_sqlite_folder(database: str | None) -> None:
         Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
 
 
+OFF_THE_LOOP: ContextVar[bool] = ContextVar("cocrea_sqlite_off_the_loop", default=False)
+"""Set by ``off_the_loop``: this task's SQLite calls go to the worker thread."""
+
+
+@contextmanager
+def off_the_loop() -> Iterator[None]:
+    """Long reads in the bot's process (a background export of a million rows) run their SQLite statements
+    and fetches on the worker thread, as aiosqlite would: on the loop, each batch would hold every chat's
+    update for its duration (about a second for an export's first pass)."""
+    token = OFF_THE_LOOP.set(True)
+    try:
+        yield
+    finally:
+        OFF_THE_LOOP.reset(token)
+
+
 LOOP_CALLS = frozenset({"cursor", "execute", "executemany", "fetchone", "fetchmany", "fetchall", "close", "rollback"})
 """What ``InlineSqlite`` runs on the event loop: statements, their rows, rollbacks. The rest (connecting,
 committing, closing the connection) goes to the worker thread."""
@@ -121,8 +138,10 @@ class InlineSqlite(aiosqlite.Connection):
         if not self._running or not self._connection:
             raise ValueError("Connection closed")
         name = getattr(fn, "__name__", "")
-        if name not in LOOP_CALLS or (
-            name == "close" and isinstance(getattr(fn, "__self__", None), sqlite3.Connection)
+        if (
+            OFF_THE_LOOP.get()
+            or name not in LOOP_CALLS
+            or (name == "close" and isinstance(getattr(fn, "__self__", None), sqlite3.Connection))
         ):
             return await self._on_thread(fn, *args, **kwargs)
         try:

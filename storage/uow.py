@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.commitments import CommitmentRepository
-from storage.database import Database
+from storage.database import Database, off_the_loop
 from storage.errors import translate
 from storage.export_jobs import ExportJobs
 from storage.reports import Reports
@@ -137,3 +139,11 @@ class UnitOfWorkFactory:
     def reading(self) -> UnitOfWork:
         """For work that only reads: it never holds the write lock (SQLite), so writers never wait for it."""
         return UnitOfWork(self.database, read_only=True)
+
+    @asynccontextmanager
+    async def reading_in_background(self) -> AsyncIterator[UnitOfWork]:
+        """``reading`` for long work beside the bot's updates (a background export): on SQLite its statements
+        run on the driver's thread, not on the event loop (``storage.database.off_the_loop``)."""
+        with off_the_loop():
+            async with self.reading() as uow:
+                yield uow

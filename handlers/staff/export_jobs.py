@@ -169,7 +169,7 @@ async def _write(
     written_all = asyncio.Event()
     reporter = asyncio.create_task(_report(services, job, tr, written, wake, written_all))
     try:
-        async with services.uow.reading() as uow:
+        async with services.uow.reading_in_background() as uow:
             with path.open("wb") as out:
                 count = await write_export(uow, services, request, out, progress=counted, pause=pause)
     finally:

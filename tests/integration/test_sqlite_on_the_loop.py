@@ -17,7 +17,7 @@ from sqlalchemy import text
 import storage.database
 from storage.database import Database, InlineSqlite, open_database
 from storage.errors import DatabaseUnavailable
-from storage.uow import UnitOfWork
+from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 HELD = 0.4
 """How long the other process holds the write lock."""
@@ -115,3 +115,27 @@ async def test_statements_do_not_go_through_the_worker_thread(
     await write(database, "one")
     assert await notes(database) == ["warm", "one"]
     assert on_thread == ["commit"]  # only the commit, which may checkpoint the file
+
+
+async def test_a_long_read_in_the_background_goes_through_the_worker_thread(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A background export reads a million rows beside the bot's updates: its statements and fetches go to
+    the driver's thread, so that the loop keeps serving the chats meanwhile."""
+    await write(database, "a note")
+    on_thread: list[str] = []
+    handing_off = InlineSqlite._on_thread
+
+    async def counted(self: InlineSqlite, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        on_thread.append(getattr(fn, "__name__", repr(fn)))
+        return await handing_off(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(InlineSqlite, "_on_thread", counted)
+    async with UnitOfWorkFactory(database).reading_in_background() as uow:
+        rows = list((await uow.session.execute(text("SELECT text FROM notes"))).scalars())
+    assert rows == ["a note"]
+    assert {"execute", "fetchall"} <= set(on_thread), on_thread
+
+    on_thread.clear()
+    assert await notes(database) == ["a note"]
+    assert on_thread == [], "other reads stay on the loop"
