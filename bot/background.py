@@ -21,6 +21,18 @@ log = logging.getLogger(__name__)
 STOP_GRACE_SECONDS = 10.0
 EXPORTS_EVERY = 2.0
 """How often the queue of ``/export`` jobs is looked at."""
+START_AFTER = 1.0
+"""Seconds the background waits after start: its first rounds (each first query SQLAlchemy compiles, the
+similarity model) would otherwise take the CPU the channels need to reach their first poll (issue 13:
+``cocrea run`` polling within 1.5 s)."""
+
+
+async def after(seconds: float, work: Callable[[], Awaitable[None]], stopping: asyncio.Event) -> None:
+    """``work()`` once ``seconds`` have passed, unless stopping meanwhile."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stopping.wait(), seconds)
+    if not stopping.is_set():
+        await work()
 
 
 async def every(seconds: float, work: Callable[[], Awaitable[None]], stopping: asyncio.Event) -> None:
@@ -39,32 +51,35 @@ class Background:
         reminder_every: float = reminders.EVERY,
         housekeeping_every: float = housekeeping.EVERY,
         exports_every: float = EXPORTS_EVERY,
+        start_after: float = START_AFTER,
     ) -> None:
         self._services = services
         self._wake = wake
         self._reminder_every = reminder_every
         self._housekeeping_every = housekeeping_every
         self._exports_every = exports_every
+        self._start_after = start_after
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
         self._stopping.clear()
         services = self._services
+        stopping = self._stopping
+        rounds: list[tuple[str, Callable[[], Awaitable[None]]]] = [
+            (
+                "housekeeping",
+                lambda: every(self._housekeeping_every, lambda: housekeeping.run_round(services), stopping),
+            ),
+            (
+                "reminders",
+                lambda: every(self._reminder_every, lambda: reminders.run_round(services, self._wake), stopping),
+            ),
+            ("exports", lambda: every(self._exports_every, self._exports, stopping)),
+            ("similar proposals", lambda: warm_up(services, stopping)),
+        ]
         self._tasks = [
-            asyncio.create_task(
-                every(self._housekeeping_every, lambda: housekeeping.run_round(services), self._stopping),
-                name="housekeeping",
-            ),
-            asyncio.create_task(
-                every(self._reminder_every, lambda: reminders.run_round(services, self._wake), self._stopping),
-                name="reminders",
-            ),
-            asyncio.create_task(
-                every(self._exports_every, self._exports, self._stopping),
-                name="exports",
-            ),
-            asyncio.create_task(warm_up(services, self._stopping), name="similar proposals"),
+            asyncio.create_task(after(self._start_after, work, stopping), name=name) for name, work in rounds
         ]
 
     async def _exports(self) -> None:
