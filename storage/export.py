@@ -340,10 +340,15 @@ async def write_csv_lines(
     header = io.StringIO()
     csv.writer(header, delimiter=delimiter, lineterminator="\r\n").writerow(columns)
     out.write(header.getvalue().encode("utf-8-sig"))
+    return await write_line_batches(batches, out, ending=b"\r\n")
+
+
+async def write_line_batches(batches: AsyncIterator[Sequence[bytes]], out: IO[bytes], *, ending: bytes) -> int:
+    """Lines ready in bytes (without their ``ending``), one write per batch; returns the number of lines."""
     count = 0
     async for batch in batches:
         if batch:
-            out.write(b"\r\n".join(batch) + b"\r\n")
+            out.write(ending.join(batch) + ending)
             count += len(batch)
     return count
 

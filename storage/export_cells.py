@@ -203,8 +203,9 @@ async def _fetched(cursor: Any) -> AsyncIterator[list[Cells]]:
 
 async def _ahead(batches: AsyncIterator[Sequence[Any]]) -> AsyncIterator[Sequence[Any]]:
     """``batches``, each next one asked for before this one is handed over, so that a driver that works
-    elsewhere (PostgreSQL's server) reads while the caller writes. SQLite's statements run on the event loop
-    (``storage.database.InlineSqlite``): there it only orders the same work."""
+    elsewhere (PostgreSQL's server, or SQLite's worker thread for the bot's background export:
+    ``storage.database.off_the_loop``) reads while the caller writes. Where SQLite's statements run on the
+    event loop (``storage.database.InlineSqlite``), it only orders the same work."""
     following = asyncio.ensure_future(anext(batches))
     try:
         while True:

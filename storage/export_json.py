@@ -11,7 +11,7 @@ import json
 from collections.abc import AsyncIterator, Sequence
 from typing import IO, TextIO
 
-from storage.export import Row
+from storage.export import Row, write_line_batches
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
 """``json.dumps(…, ensure_ascii=False)`` builds an encoder per call; one is enough (same output)."""
@@ -54,9 +54,4 @@ async def write_json_lines(batches: AsyncIterator[Sequence[bytes]], out: IO[byte
 
 async def write_jsonl_lines(batches: AsyncIterator[Sequence[bytes]], out: IO[bytes]) -> int:
     """``write_jsonl`` for rows that are already JSON objects in UTF-8, a batch at a time."""
-    count = 0
-    async for batch in batches:
-        if batch:
-            out.write(b"\n".join(batch) + b"\n")
-            count += len(batch)
-    return count
+    return await write_line_batches(batches, out, ending=b"\n")

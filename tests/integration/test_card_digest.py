@@ -3,7 +3,6 @@ the sender's claims hold (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
@@ -11,26 +10,15 @@ from sqlalchemy import func, select
 from bot.outbox.delivery import Delivery
 from bot.outbox.pacing import Pacer
 from handlers.i18n import Catalogs
-from handlers.messages import Address, Outgoing, Reference, Sent
+from handlers.messages import Address, Outgoing, Reference
 from handlers.moderation.digest import SHOWN_CARD, CardDigest
 from storage.database import Database
 from storage.models import OutboxMessage
 from storage.uow import UnitOfWork, UnitOfWorkFactory
+from tests.driver import RecordingSender
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 GROUP = Address("telegram", "-100200")
-
-
-@dataclass
-class Group:
-    sent: list[Outgoing] = field(default_factory=list)
-
-    def is_group(self, chat_id: str) -> bool:
-        return chat_id == GROUP.chat_id
-
-    async def send(self, message: Outgoing, reference: str = "") -> Sent:
-        self.sent.append(message)
-        return Sent(str(len(self.sent)))
 
 
 def new_card(number: int, purpose: str = "card") -> Outgoing:
@@ -59,7 +47,7 @@ async def no_wait(seconds: float) -> None:
     return None
 
 
-async def sender(database: Database, group: Group, catalogs: Catalogs) -> Delivery:
+async def sender(database: Database, group: RecordingSender, catalogs: Catalogs) -> Delivery:
     pacer = Pacer(clock=lambda: 0.0, sleep=no_wait)
     while not pacer.busy(GROUP.chat_id):  # the group's pace is taken: its next slot is booked ahead
         await pacer.wait_turn(GROUP.chat_id, group=True)
@@ -77,7 +65,7 @@ async def test_waiting_cards_become_one_digest_with_a_button_per_code(
     any_database: Database, catalogs: Catalogs
 ) -> None:
     await queue(any_database, [new_card(1), new_card(2), new_card(3), new_card(4, SHOWN_CARD), new_card(5)])
-    delivery = await sender(any_database, Group(), catalogs)
+    delivery = await sender(any_database, RecordingSender(), catalogs)
     rows = list((await delivery.claim(list(range(1, 6)))).values())
 
     folded = await delivery.fold(sorted(rows, key=lambda row: row.id))
@@ -92,7 +80,7 @@ async def test_waiting_cards_become_one_digest_with_a_button_per_code(
 
 async def test_nothing_is_folded_once_a_claim_lapsed(any_database: Database, catalogs: Catalogs) -> None:
     await queue(any_database, [new_card(1), new_card(2)])
-    delivery = await sender(any_database, Group(), catalogs)
+    delivery = await sender(any_database, RecordingSender(), catalogs)
     rows = sorted((await delivery.claim([1, 2])).values(), key=lambda row: row.id)
     rows[0].claimed_until = NOW  # what we think we hold is no longer what the row says
 

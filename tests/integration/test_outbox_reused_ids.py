@@ -4,32 +4,19 @@ until the claim lapsed, two minutes later): found when replies began to be sent 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.outbox.delivery import Delivery
-from handlers.messages import Address, Outgoing, Sent
+from handlers.messages import Address, Outgoing
 from storage.database import Database
 from storage.models import OutboxMessage
 from storage.uow import UnitOfWork, UnitOfWorkFactory
-from tests.driver import fast_pacer
+from tests.driver import RecordingSender, fast_pacer
 
 START = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 CHAT = Address("telegram", "1001")
-
-
-@dataclass
-class Channel:
-    sent: list[str] = field(default_factory=list)
-
-    def is_group(self, chat_id: str) -> bool:
-        return False
-
-    async def send(self, message: Outgoing, reference: str = "") -> Sent:
-        self.sent.append(message.text)
-        return Sent(str(len(self.sent)))
 
 
 async def owe(database: Database, text: str, due_at: datetime) -> int:
@@ -44,7 +31,7 @@ async def test_a_reply_that_takes_a_sent_messages_id_is_sent_when_due(
     database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     now = [START]
-    channel = Channel()
+    channel = RecordingSender()
     drainer = Delivery(UnitOfWorkFactory(database), channel, "telegram", clock=lambda: now[0], pacer=fast_pacer())
     first = await owe(database, "first reply", START)
     claim = drainer.claim
@@ -65,4 +52,4 @@ async def test_a_reply_that_takes_a_sent_messages_id_is_sent_when_due(
 
     now[0] = START + timedelta(seconds=2)
     await drainer.drain_once()
-    assert channel.sent == ["second reply"]
+    assert [message.text for message in channel.sent] == ["second reply"]

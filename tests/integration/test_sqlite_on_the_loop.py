@@ -100,37 +100,35 @@ async def test_a_lock_that_outlasts_the_busy_timeout_makes_the_database_unavaila
     assert await notes(database) == ["later"]
 
 
-async def test_statements_do_not_go_through_the_worker_thread(
-    database: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    await write(database, "warm")  # the pool's connection is open
-    on_thread: list[str] = []
+@pytest.fixture
+def on_thread(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the driver calls handed to the worker thread, as they go."""
+    calls: list[str] = []
     handing_off = InlineSqlite._on_thread
 
     async def counted(self: InlineSqlite, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        on_thread.append(getattr(fn, "__name__", repr(fn)))
+        calls.append(getattr(fn, "__name__", repr(fn)))
         return await handing_off(self, fn, *args, **kwargs)
 
     monkeypatch.setattr(InlineSqlite, "_on_thread", counted)
+    return calls
+
+
+async def test_statements_do_not_go_through_the_worker_thread(database: Database, on_thread: list[str]) -> None:
+    await write(database, "warm")  # the pool's connection is open
+    on_thread.clear()
     await write(database, "one")
     assert await notes(database) == ["warm", "one"]
     assert on_thread == ["commit"]  # only the commit, which may checkpoint the file
 
 
 async def test_a_long_read_in_the_background_goes_through_the_worker_thread(
-    database: Database, monkeypatch: pytest.MonkeyPatch
+    database: Database, on_thread: list[str]
 ) -> None:
     """A background export reads a million rows beside the bot's updates: its statements and fetches go to
     the driver's thread, so that the loop keeps serving the chats meanwhile."""
     await write(database, "a note")
-    on_thread: list[str] = []
-    handing_off = InlineSqlite._on_thread
-
-    async def counted(self: InlineSqlite, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        on_thread.append(getattr(fn, "__name__", repr(fn)))
-        return await handing_off(self, fn, *args, **kwargs)
-
-    monkeypatch.setattr(InlineSqlite, "_on_thread", counted)
+    on_thread.clear()
     async with UnitOfWorkFactory(database).reading_in_background() as uow:
         rows = list((await uow.session.execute(text("SELECT text FROM notes"))).scalars())
     assert rows == ["a note"]
