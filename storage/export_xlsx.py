@@ -1,29 +1,38 @@
-"""The Excel export, streamed with openpyxl's write-only mode. Excel is for people: column titles in their
-language, and a text that looks like a formula is written as a text cell (shown as written, never run)
-rather than prefixed with ``'`` as in CSV.
+"""The Excel export, streamed with XlsxWriter in constant-memory mode: each row goes to a temporary file
+as soon as it is written, so a million rows take the memory of one. Excel is for people: column titles in
+their language, and a text that looks like a formula, a number or a link is written as a text cell (shown
+as written, never run) rather than prefixed with ``'`` as in CSV.
 
-Each sheet has a bold, frozen header with a filter, column widths that suit the
-content and wrapped long texts. Past Excel's row limit the rows continue on a
-new sheet (``proposals``, ``proposals 2``…) with the same header.
+Each sheet has a bold, frozen header with a filter, column widths that suit the content and wrapped long
+texts. Past Excel's row limit the rows continue on a new sheet (``proposals``, ``proposals 2``…) with the
+same header.
 """
 
 from __future__ import annotations
 
+import re
+import tempfile
 from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from xlsxwriter import Workbook
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
-from storage.export import BATCH, EXCEL_MAX_ROWS, Row, Value, looks_like_formula
+from storage.export import BATCH, EXCEL_MAX_ROWS, Row, Value
 
 EXCEL_MAX_CELL_CHARS = 32_767
 SHEET_TITLE = "proposals"
+OPTIONS: Mapping[str, Any] = {
+    "constant_memory": True,  # rows stream to disk: memory does not grow with the export
+    "strings_to_formulas": False,  # a text is a text cell, whatever it starts with
+    "strings_to_numbers": False,
+    "strings_to_urls": False,
+}
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in a cell
+CARRIAGE_RETURNS = re.compile(r"\r\n?")  # Excel's line break inside a cell is "\n"
+TO_CLEAN = re.compile(r"[\x00-\x08\x0b-\x1f]")  # either of the two above
 
 WIDTHS: Mapping[str, float] = {
     "code": 12,
@@ -86,56 +95,64 @@ async def write_xlsx_cells(
     if max_rows < 2:
         raise ValueError("a sheet needs room for the header and at least one row")
     titles = [(headers or {}).get(column, column) for column in columns]
-    book = Workbook(write_only=True)
-    sheet = _new_sheet(book, columns, titles, 1)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    wrapped = [column in WRAPPED for column in columns]
-    count = in_sheet = 0
-    async for batch in batches:
-        for row in batch:
-            if in_sheet == max_rows - 1:
-                _finish(sheet, columns, in_sheet)
-                sheet = _new_sheet(book, columns, titles, len(book.worksheets) + 1)
-                in_sheet = 0
-            sheet.append([_cell(sheet, value, wrap if w else None) for value, w in zip(row, wrapped, strict=True)])
-            in_sheet += 1
-        count += len(batch)
-    _finish(sheet, columns, in_sheet)
-    book.save(out)
+    with tempfile.TemporaryDirectory(prefix="cocrea-xlsx-") as scratch:  # the rows, until they are zipped
+        book = Workbook(str(out) if isinstance(out, Path) else out, {**OPTIONS, "tmpdir": scratch})
+        sheets = _Sheets(book, columns, titles, max_rows)
+        try:
+            count = 0
+            async for batch in batches:
+                for row in batch:
+                    sheets.append(row)
+                count += len(batch)
+            sheets.finish()
+        except BaseException:
+            sheets.abandon()  # nothing is written to ``out``: a half export is no export
+            raise
+        book.close()
     return count
 
 
-def _new_sheet(book: Workbook, columns: Sequence[str], titles: Sequence[str], number: int) -> WriteOnlyWorksheet:
-    sheet: WriteOnlyWorksheet = book.create_sheet(SHEET_TITLE if number == 1 else f"{SHEET_TITLE} {number}")
-    for index, column in enumerate(columns, 1):
-        sheet.column_dimensions[get_column_letter(index)].width = WIDTHS.get(column, DEFAULT_WIDTH)
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for title in titles:
-        cell = WriteOnlyCell(sheet, title)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    return sheet
+class _Sheets:
+    """The workbook's sheets, each with the header, filled row after row and continued past ``max_rows``."""
 
+    def __init__(self, book: Workbook, columns: Sequence[str], titles: Sequence[str], max_rows: int) -> None:
+        self._book, self._columns, self._titles, self._max_rows = book, columns, titles, max_rows
+        self._bold = book.add_format({"bold": True})
+        wrap = book.add_format({"text_wrap": True, "valign": "top"})
+        self._formats: list[Format | None] = [wrap if column in WRAPPED else None for column in columns]
+        self._sheet = self._new_sheet(1)
+        self._row = 1
 
-def _finish(sheet: WriteOnlyWorksheet, columns: Sequence[str], rows: int) -> None:
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{rows + 1}"
+    def append(self, cells: Sequence[Value]) -> None:
+        if self._row == self._max_rows:
+            self.finish()
+            self._sheet = self._new_sheet(len(self._book.worksheets()) + 1)
+            self._row = 1
+        sheet, row = self._sheet, self._row
+        for column, (value, cell_format) in enumerate(zip(cells, self._formats, strict=True)):
+            if isinstance(value, str):
+                sheet.write_string(row, column, cell_text(value), cell_format)
+            elif value is not None:
+                sheet.write_number(row, column, value, cell_format)
+        self._row += 1
 
+    def finish(self) -> None:
+        self._sheet.autofilter(0, 0, self._row - 1, len(self._columns) - 1)
 
-def _cell(sheet: WriteOnlyWorksheet, value: Value, alignment: Alignment | None) -> Any:
-    if not isinstance(value, str):
-        return value
-    value = cell_text(value)
-    if alignment is None and not looks_like_formula(value):
-        return value
-    cell = WriteOnlyCell(sheet, value)
-    if looks_like_formula(value):
-        cell.data_type = "s"  # a text cell, shown as written: Excel never runs a string cell as a formula
-    if alignment is not None:
-        cell.alignment = alignment
-    return cell
+    def abandon(self) -> None:
+        """Close the sheets' files of rows, which the scratch directory's removal deletes."""
+        for sheet in self._book.worksheets():
+            if sheet.row_data_fh is not None:
+                sheet.row_data_fh.close()
+
+    def _new_sheet(self, number: int) -> Worksheet:
+        sheet = self._book.add_worksheet(SHEET_TITLE if number == 1 else f"{SHEET_TITLE} {number}")
+        for index, column in enumerate(self._columns):
+            sheet.set_column(index, index, WIDTHS.get(column, DEFAULT_WIDTH))
+        sheet.freeze_panes(1, 0)
+        for index, title in enumerate(self._titles):
+            sheet.write_string(0, index, title, self._bold)
+        return sheet
 
 
 async def _batched(rows: AsyncIterator[Row], columns: Sequence[str]) -> AsyncIterator[list[list[Value]]]:
@@ -151,8 +168,9 @@ async def _batched(rows: AsyncIterator[Row], columns: Sequence[str]) -> AsyncIte
 
 
 def cell_text(value: str) -> str:
-    """Text as Excel accepts it: no control characters, at most 32,767 characters."""
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    """Text as Excel shows it: line breaks as ``\\n``, no control characters, at most 32,767 characters."""
+    if TO_CLEAN.search(value) is not None:
+        value = CONTROL_CHARACTERS.sub("", CARRIAGE_RETURNS.sub("\n", value))
     if len(value) > EXCEL_MAX_CELL_CHARS:
         value = value[: EXCEL_MAX_CELL_CHARS - 1] + "…"
     return value

@@ -93,7 +93,7 @@ async def write_export(
     tr = services.translator(request.lang)  # Excel is read by people: titles and statuses in their language
     statuses = {status: tr._(word) for status, word in STATUSES.items()}
     batches = _watched(uow.reports.cells(label, filters, timezone, columns, statuses), progress, pause)
-    from storage.export_xlsx import write_xlsx_cells  # openpyxl loads only for a spreadsheet
+    from storage.export_xlsx import write_xlsx_cells  # XlsxWriter loads only for a spreadsheet
 
     return await write_xlsx_cells(batches, out, columns=columns, headers=titles(tr), max_rows=max_sheet_rows)
 
