@@ -56,11 +56,13 @@ async def keep_draining(worker: Delivery, channel: SlowChannel) -> None:
 async def test_a_lapsing_claim_never_sends_a_message_twice(
     any_database: Database, any_database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(delivery, "CLAIM", timedelta(seconds=0.4))
-    monkeypatch.setattr(delivery, "RENEW_BEFORE", timedelta(seconds=0.2))
+    # Claims short enough to lapse many times during the test, long enough that a busy machine's pauses
+    # (a CI runner under load stalls the loop for a few hundred milliseconds) do not let one lapse unrenewed.
+    monkeypatch.setattr(delivery, "CLAIM", timedelta(seconds=1.6))
+    monkeypatch.setattr(delivery, "RENEW_BEFORE", timedelta(seconds=0.8))
     monkeypatch.setattr(delivery, "DRAIN_CONCURRENCY", 2)  # slow on purpose: sending outlasts the claims
     await owe(any_database)
-    channel = SlowChannel(seconds=0.05)
+    channel = SlowChannel(seconds=0.2)  # a worker's round (about 5 s) outlasts its claims
     other_process = open_database(any_database_url)
     try:
         workers = [
