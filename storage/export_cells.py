@@ -152,6 +152,41 @@ async def proposal_json(
         yield batch
 
 
+Labelled = Callable[[str], ColumnElement[Any]]
+"""An output column with a label (``axis``, ``pillar``…) → its label in SQL."""
+Finish = Callable[[str | None], str | None]
+"""A label (None for an empty id) as the file writes it, in Python, once per label."""
+Fallback = Callable[[ColumnElement[Any]], ColumnElement[Any]]
+"""An id with no label seen (SQL) as the file writes it."""
+
+
+async def labelled_rows(
+    database: Database,
+    label: Label,
+    filters: ExportFilter,
+    labels: tuple[Sequence[str], Finish, Fallback],
+    columns: Callable[[Labelled], Sequence[ColumnElement[Any]]],
+) -> AsyncIterator[list[Cells]]:
+    """The matching proposals as the rows of ``columns`` (built with the label columns of ``labels``: which,
+    each label ``Finish``ed, an id not seen written by ``Fallback``), oldest first, in batches of ``BATCH``.
+    Read from the proposals alone, without their workshop origin: a format that shows no origin (Decidim)
+    spares the join, which changes no row (one origin at most per proposal)."""
+    kinds, finish, fallback = labels
+    async with database.engine.connect() as conn:
+        conn = await conn.execution_options(**READ_ONLY)
+        build = _Builder(label, ZoneInfo("UTC"), await _scan(conn, filters, kinds), database, None)
+        values = columns(lambda kind: build.labelled(kind, finish, fallback))
+        query = select(*values).where(conditions(filters, whole_table=True)).order_by(PROPOSALS.c.id)
+        async for batch in _stream(conn, query):
+            yield batch
+
+
+def utf8(text: ColumnElement[Any], sqlite: bool) -> ColumnElement[bytes]:
+    """A text as its UTF-8 bytes, read as they are: the file gets the database's bytes, never decoded into
+    Python strings and encoded again."""
+    return cast(text, LargeBinary) if sqlite else func.convert_to(text, "UTF8")
+
+
 async def _lines(
     database: Database, label: Label, filters: ExportFilter, timezone_name: str, columns: Sequence[str], render: _Render
 ) -> AsyncIterator[list[bytes]]:
@@ -171,8 +206,7 @@ async def _lines(
             return
         fields = [build.rendered(column, value, kind, render) for column, (value, kind) in values.items()]
         line = func.format(render.template(columns), *fields)
-        utf8 = cast(line, LargeBinary) if database.is_sqlite else func.convert_to(line, "UTF8")
-        async for batch in _stream(conn, _query([utf8.label("line")], filters)):
+        async for batch in _stream(conn, _query([utf8(line, database.is_sqlite).label("line")], filters)):
             yield typing.cast(list[bytes], [row[0] for row in batch])
 
 
@@ -287,7 +321,7 @@ class _Builder:
     def value(self, column: str) -> tuple[ColumnElement[Any], str]:
         """A column's value (what ``proposal_rows`` holds for it) and how CSV writes it."""
         if column in _LABEL_KINDS or column == "workshop_id":
-            return self._labelled(column, lambda text: text), TEXT
+            return self.labelled(column, lambda text: text), TEXT
         if column in _TIMES:
             return self._local(PROPOSALS.c[_TIMES[column]]), PLAIN
         if column in _DAYS:
@@ -313,7 +347,7 @@ class _Builder:
     def rendered(self, column: str, value: ColumnElement[Any], kind: str, csv_: _Render) -> ColumnElement[str]:
         """The column as a field of a line: labels are rendered here, once each, the rest by the database."""
         if column in _LABEL_KINDS or column == "workshop_id":
-            return self._labelled(column, csv_.constant, csv_.text)
+            return self.labelled(column, csv_.constant, csv_.text)
         if column in VOCABULARY and column in self._seen.ids:
             values = {
                 v for by_consultation in self._seen.ids[column].values() for v in by_consultation if v is not None
@@ -328,7 +362,7 @@ class _Builder:
             return csv_.plain(value)
         return csv_.text(value)
 
-    def _labelled(
+    def labelled(
         self,
         column: str,
         finish: Callable[[str | None], str | None],

@@ -1,9 +1,11 @@
 """The exports' cells come from SQL (labels, local times, the order of commitment codes, and for CSV the
 formula guard and the quoting): the files must be byte for byte what the Python path writes from the same
-rows, in SQLite and PostgreSQL, across midnight and daylight-saving changes (issue 13)."""
+rows, in SQLite and PostgreSQL, across midnight and daylight-saving changes (issue 13). Decidim's import file
+too: its lines from SQL and Python (``decidim_lines``) against ``write_decidim``'s."""
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -16,10 +18,19 @@ from config.consultation import Consultation
 from handlers.i18n import Catalogs
 from handlers.intake.table import DEFAULT_STEPS
 from handlers.staff.columns import public_columns, staff_columns
-from handlers.staff.labels import labeler
+from handlers.staff.labels import decidim_headings, labeler
 from storage.database import Database
-from storage.export import EVERYTHING, Row, proposal_rows, public_rows, write_csv, write_csv_lines
+from storage.export import (
+    EVERYTHING,
+    ExportFilter,
+    Row,
+    proposal_rows,
+    public_rows,
+    write_csv,
+    write_csv_lines,
+)
 from storage.export_cells import proposal_cells, proposal_csv, proposal_json
+from storage.export_decidim import DecidimOptions, decidim_lines, write_decidim, write_decidim_lines
 from storage.export_json import write_json, write_json_lines, write_jsonl, write_jsonl_lines
 from storage.models import Commitment, CommitmentSource
 from tests.integration.test_exports import csv_rows, export
@@ -163,3 +174,102 @@ async def test_commitment_codes_come_in_their_numbers_order(
     by_code = {row[0]: dict(zip(rows[0], row, strict=True))["commitment"] for row in rows[1:]}
     assert by_code["UIO-0001"] == "UIO-C9 UIO-C10", "C9 before C10"
     assert by_code["UIO-0002"] == "'=UIO-C1 UIO-C10", "guarded after sorting: the first code decides"
+
+
+ROOM = 150 - len("UIO-0101: ")
+"""Characters of the problem a title holds (after the code and ``: ``)."""
+DECIDIM_PROBLEMS = (
+    "  Espacios\u3000raros\xa0al\u2028borde\u205fy\x1cen medio \u2003 ",
+    "x" * ROOM,  # fits exactly
+    "x" * (ROOM + 1),  # one too many: cut, with an ellipsis
+    "y" * (ROOM - 2) + " z" + " más",  # the cut falls after a space, which goes
+    "a\tb\nc\rd\x0be\x0cf\x1dg\x1eh\x1fi\x85j\u1680k\u2000l\u200am\u2029n\u202fo\u3000p",
+    'Título con; punto y coma y "comillas"' + " palabra" * 30,
+    "Sin espacios" + "\u00e1" * 200,
+    "%s y %% no son formatos; \\ tampoco",
+)
+LOCATIONS = (
+    None,
+    (0.0, -78.0),
+    (-0.2345678901234567, -78.49999999999999),
+    (1e-05, 179.99999999999997),
+    (-0.1806532, -78.4678382),
+)
+HEADINGS = {
+    "problem": 'El "problema" al 100%',
+    "solution": "Solución; propuesta",
+    "contribution": "%s",
+    "axis": 'Eje "temático"',
+    "pillar": "Pilar\ncon salto",
+    "code": "Código",
+}
+CATEGORIES: tuple[dict[str, str], ...] = ({}, {"4": "17", "99": 'x;"y"', "None": "3"})
+
+
+async def seeded_for_decidim(database: Database) -> None:
+    """``seeded``'s proposals and titles that stress ``str.split``, the cut at 150 characters and the quoting,
+    with coordinates that SQL would write otherwise than ``str(float)``, an empty axis, one withdrawn."""
+    await seeded(database)
+    for n, problem in enumerate(DECIDIM_PROBLEMS, 101):
+        await proposal(
+            database,
+            f"UIO-{n:04}",
+            problem=problem,
+            solution=TEXTS[n % len(TEXTS)] or "Una solución",
+            contribution=TEXTS[(n + 5) % len(TEXTS)] or "Ayuda",
+            axis_id="" if n == 101 else ("99" if n % 3 else "4"),
+            pillar_id='pilar "raro"' if n == 102 else "transparency",
+            location=LOCATIONS[n % len(LOCATIONS)],
+            status="withdrawn" if n == 103 else "received",
+        )
+
+
+async def decidim_bytes(database: Database, label: Any, filters: ExportFilter, options: DecidimOptions) -> bytes:
+    """What the SQL path writes (``decidim_lines``)."""
+    out = io.BytesIO()
+    await write_decidim_lines(decidim_lines(database, label, filters, options), out, options)
+    return out.getvalue()
+
+
+async def decidim_python_bytes(database: Database, label: Any, filters: ExportFilter, options: DecidimOptions) -> bytes:
+    """What the Python path writes (rows as mappings, ``write_decidim``)."""
+    out = io.StringIO(newline="")
+    await write_decidim(proposal_rows(database, label, filters), out, options)
+    return out.getvalue().encode()
+
+
+@pytest.mark.parametrize("categories", CATEGORIES)
+async def test_decidim_lines_are_the_python_file_byte_for_byte(
+    any_database: Database, quito: Consultation, catalogs: Catalogs, categories: dict[str, str]
+) -> None:
+    await seeded_for_decidim(any_database)
+    published = ExportFilter(published_only=True)
+    for language in ("es", "en"):
+        label = labeler(quito, catalogs, language)
+        for headings in (decidim_headings(catalogs.get(language)), HEADINGS):
+            options = DecidimOptions(language, headings, categories)
+            for filters in (EVERYTHING, published, ExportFilter(axes=("nothing",))):
+                expected = await decidim_python_bytes(any_database, label, filters, options)
+                assert await decidim_bytes(any_database, label, filters, options) == expected, (language, filters)
+
+
+async def test_a_decidim_title_is_cut_at_150_characters_and_keeps_only_single_spaces(
+    any_database: Database, quito: Consultation, catalogs: Catalogs
+) -> None:
+    await seeded_for_decidim(any_database)
+    options = DecidimOptions("es", HEADINGS, {"4": "17"})
+    data = await decidim_bytes(any_database, labeler(quito, catalogs, "es"), EVERYTHING, options)
+    rows = {row[0]: row for row in csv.reader(io.StringIO(data.decode(), newline=""), delimiter=";")}
+    assert rows["UIO-0101"][1] == "UIO-0101: Espacios raros al borde y en medio"
+    assert rows["UIO-0102"][1] == "UIO-0102: " + "x" * ROOM
+    assert rows["UIO-0103"][1] == "UIO-0103: " + "x" * (ROOM - 1) + "…"
+    assert rows["UIO-0104"][1] == "UIO-0104: " + "y" * (ROOM - 2) + "…", "no space before the ellipsis"
+    assert len(rows["UIO-0106"][1]) == 150
+    assert rows["UIO-0106"][2].startswith('El "problema" al 100%\nTítulo con; punto y coma y "comillas"')
+    assert rows["UIO-0101"][2].endswith(
+        'Eje "temático": None\nPilar\ncon salto: Transparencia y acceso a la información pública\nCódigo: UIO-0101'
+    )
+    assert rows["UIO-0102"][6:] == ["-0.2345678901234567", "-78.49999999999999"], "every digit Python writes"
+    assert rows["UIO-0103"][6:] == ["1e-05", "179.99999999999997"]
+    assert rows["UIO-0105"][6:] == ["", ""]
+    assert rows["UIO-0106"][6:] == ["0.0", "-78.0"]
