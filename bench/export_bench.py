@@ -1,8 +1,8 @@
-"""Export benchmark: every ``cocrea export`` format over a SQLite table of synthetic proposals.
+"""Export benchmark: every ``cocrea export`` format over synthetic proposals, in SQLite or PostgreSQL.
 
 Run from the repository root::
 
-    .venv/bin/python -m bench.export_bench --rows 1000000 [--database PATH] [--formats csv,xlsx,...]
+    .venv/bin/python -m bench.export_bench --rows 1000000 [--database PATH | --postgres URL] [--formats csv,xlsx,...]
 
 It fills a SQLite file (schema by the app's migrations, rows by ``executemany`` in large batches;
 one participant per 20 proposals, a moderation thread of 1-3 messages on every tenth proposal,
@@ -17,6 +17,12 @@ if it is missing): no labels, no escaping, no Python.
 
 An existing database file with the requested number of rows is reused (``--database``), so a
 second run measures the exports only. Figures go to standard output as a table; see bench/README.md.
+
+With ``--postgres URL`` (``postgresql://postgres@127.0.0.1:5432/test``) the same rows go to a PostgreSQL
+database of the bench's own, created on that server (by ``COPY``, then ``VACUUM ANALYZE``) and dropped at
+the end, even on failure; the floor is then ``psql``'s ``\\copy (the same query) to stdout csv``
+(``apt-get install -y postgresql-client`` if it is missing). Wall times include the server's work; peak
+memory is the export's process only, not the server's.
 """
 
 from __future__ import annotations
@@ -25,17 +31,23 @@ import argparse
 import asyncio
 import os
 import random
+import re
 import shutil
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Final
+from typing import Final, Protocol
+
+import asyncpg
+from sqlalchemy.engine import URL, make_url
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
@@ -103,78 +115,137 @@ class Result:
         )
 
 
+PARTICIPANT_COLUMNS: Final = (
+    "id", "channel", "external_id", "pseudonym", "language", "consented_at", "profile_done", "created_at"
+)  # fmt: skip
+PROPOSAL_COLUMNS: Final = (
+    "id", "code", "consultation", "participant_id", "participant_pseudonym", "axis_id", "pillar_id", "problem",
+    "solution", "contribution", "zone", "sector", "age_range", "language", "channel", "latitude", "longitude",
+    "attachments", "status", "status_reason", "answered_at", "submitted_at",
+)  # fmt: skip
+MESSAGE_COLUMNS: Final = ("proposal_id", "participant_id", "direction", "text", "actor", "created_at")
+Record = tuple[object, ...]
+Stamp = Callable[[datetime], object]
+
+
+class Sink(Protocol):
+    """Where the synthetic rows go: a SQLite file (``executemany``) or a PostgreSQL database (``COPY``)."""
+
+    stamp: Stamp
+    """A time as the driver takes it (SQLite: the text SQLAlchemy stores; PostgreSQL: the datetime)."""
+
+    async def insert(self, table: str, columns: Sequence[str], records: Iterable[Record]) -> None: ...
+
+    async def execute(self, sql: str, *params: object) -> None:
+        """``sql`` with ``?`` for each parameter."""
+
+
+class SqliteSink:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self.stamp: Stamp = _stamp
+
+    async def insert(self, table: str, columns: Sequence[str], records: Iterable[Record]) -> None:
+        marks = ", ".join("?" * len(columns))
+        self._conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", records)
+
+    async def execute(self, sql: str, *params: object) -> None:
+        self._conn.execute(sql, params)
+
+
+class PostgresSink:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+        self.stamp: Stamp = lambda moment: moment
+
+    async def insert(self, table: str, columns: Sequence[str], records: Iterable[Record]) -> None:
+        for batch in _batches(iter(records), BATCH):
+            await self._conn.copy_records_to_table(table, records=batch, columns=list(columns))
+
+    async def execute(self, sql: str, *params: object) -> None:
+        numbered = iter(range(1, len(params) + 1))
+        await self._conn.execute(re.sub(r"\?", lambda _: f"${next(numbered)}", sql), *params)
+
+
 def fill(path: Path, rows: int, workshop_share: float = 0.0) -> None:
     """Create the schema with the app's migrations, then insert ``rows`` proposals quickly."""
-    url = f"sqlite+aiosqlite:///{path}"
 
-    async def migrate() -> None:
-        database = open_database(url)
-        await upgrade(database)
-        await database.dispose()
+    async def migrate_and_fill() -> None:
+        await migrate(f"sqlite+aiosqlite:///{path}")
+        conn = sqlite3.connect(path)
+        conn.execute("PRAGMA synchronous=OFF")
+        with conn:
+            await insert_rows(SqliteSink(conn), rows, workshop_share)
+        conn.close()
 
-    asyncio.run(migrate())
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA synchronous=OFF")
     started = time.perf_counter()
-    with conn:
-        participants = -(-rows // PROPOSALS_PER_PARTICIPANT)
-        conn.executemany(
-            "INSERT INTO participants (id, channel, external_id, pseudonym, language, consented_at, profile_done, "
-            "created_at) VALUES (?, 'telegram', ?, ?, 'es', ?, 1, ?)",
-            ((n, str(700_000_000 + n), f"p-{n:08x}", _stamp(START), _stamp(START)) for n in range(1, participants + 1)),
-        )
-        for batch in _batches(_proposals(rows), BATCH):
-            conn.executemany(
-                "INSERT INTO proposals (id, code, consultation, participant_id, participant_pseudonym, axis_id, "
-                "pillar_id, problem, solution, contribution, zone, sector, age_range, language, channel, latitude, "
-                "longitude, attachments, status, status_reason, answered_at, submitted_at) "
-                "VALUES (?, ?, 'quito-2024', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'telegram', ?, ?, ?, ?, ?, ?, ?)",
-                batch,
-            )
-        conn.executemany(
-            "INSERT INTO thread_messages (proposal_id, participant_id, direction, text, actor, created_at) "
-            "VALUES (?, ?, ?, ?, 'moderator', ?)",
-            (
-                (n, None, "question" if k % 2 == 0 else "answer", "¿Desde cuándo ocurre?", _stamp(START))
-                for n in range(1, rows + 1, 10)
-                for k in range(1 + n % 3)
-            ),
-        )
-        if workshop_share > 0:
-            _from_workshops(conn, rows, workshop_share)
-    conn.close()
+    asyncio.run(migrate_and_fill())
     print(f"filled {rows:,} proposals in {time.perf_counter() - started:.1f} s ({path.stat().st_size / 1e6:.0f} MB)")
+
+
+async def migrate(url: str) -> None:
+    database = open_database(url)
+    await upgrade(database)
+    await database.dispose()
+
+
+async def insert_rows(sink: Sink, rows: int, workshop_share: float) -> None:
+    """The synthetic proposals, their authors, their moderation threads and, with a share, workshop origins."""
+    participants = -(-rows // PROPOSALS_PER_PARTICIPANT)
+    start = sink.stamp(START)
+    await sink.insert(
+        "participants",
+        PARTICIPANT_COLUMNS,
+        (
+            (n, "telegram", str(700_000_000 + n), f"p-{n:08x}", "es", start, True, start)
+            for n in range(1, participants + 1)
+        ),
+    )
+    await sink.insert("proposals", PROPOSAL_COLUMNS, _proposals(rows, sink.stamp))
+    messages = (
+        (n, None, "question" if k % 2 == 0 else "answer", "¿Desde cuándo ocurre?", "moderator", start)
+        for n in range(1, rows + 1, 10)
+        for k in range(1 + n % 3)
+    )
+    await sink.insert("thread_messages", MESSAGE_COLUMNS, messages)
+    if workshop_share > 0:
+        await _from_workshops(sink, rows, workshop_share)
 
 
 WORKSHOPS: Final = 20
 TABLES: Final = 6
 
 
-def _from_workshops(conn: sqlite3.Connection, rows: int, share: float) -> None:
+async def _from_workshops(sink: Sink, rows: int, share: float) -> None:
     """Turn every ``1/share``-th proposal into a workshop table's: no participant, no profile, an origin."""
     every = max(1, round(1 / share))
-    conn.executemany(
-        "INSERT INTO workshops (id, consultation, name, zone, held_on, created_by, created_at) "
-        "VALUES (?, 'quito-2024', ?, ?, '2024-07-15', 'operator:bench', ?)",
-        ((w, f"Taller {w}", ZONES[w % (len(ZONES) - 1)], _stamp(START)) for w in range(1, WORKSHOPS + 1)),
+    held = date(2024, 7, 15) if isinstance(sink, PostgresSink) else "2024-07-15"
+    await sink.insert(
+        "workshops",
+        ("id", "consultation", "name", "zone", "held_on", "created_by", "created_at"),
+        (
+            (w, "quito-2024", f"Taller {w}", ZONES[w % (len(ZONES) - 1)], held, "operator:bench", sink.stamp(START))
+            for w in range(1, WORKSHOPS + 1)
+        ),
     )
-    conn.executemany(
-        "INSERT INTO workshop_tables (workshop_id, number) VALUES (?, ?)",
-        ((w, t) for w in range(1, WORKSHOPS + 1) for t in range(1, TABLES + 1)),
-    )
-    conn.execute(
+    tables = ((w, t) for w in range(1, WORKSHOPS + 1) for t in range(1, TABLES + 1))
+    await sink.insert("workshop_tables", ("workshop_id", "number"), tables)
+    await sink.execute(
         "UPDATE proposals SET source = 'workshop', participant_id = NULL, participant_pseudonym = NULL, "
         "sector = NULL, age_range = NULL WHERE id % ? = 0",
-        (every,),
+        every,
     )
-    conn.executemany(
-        "INSERT INTO workshop_proposals (proposal_id, workshop_id, table_number, backers, entered_by) "
-        "VALUES (?, ?, ?, ?, 'facilitator:staff-1')",
-        ((n, 1 + n % WORKSHOPS, 1 + n % TABLES, 1 + n % 25) for n in range(every, rows + 1, every)),
+    await sink.insert(
+        "workshop_proposals",
+        ("proposal_id", "workshop_id", "table_number", "backers", "entered_by"),
+        (
+            (n, 1 + n % WORKSHOPS, 1 + n % TABLES, 1 + n % 25, "facilitator:staff-1")
+            for n in range(every, rows + 1, every)
+        ),
     )
 
 
-def _proposals(rows: int) -> Iterator[tuple[object, ...]]:
+def _proposals(rows: int, stamp: Stamp) -> Iterator[Record]:
     rng = random.Random(2024)
     for n in range(1, rows + 1):
         zone = rng.choice(ZONES)
@@ -186,6 +257,7 @@ def _proposals(rows: int) -> Iterator[tuple[object, ...]]:
         yield (
             n,
             f"UIO-{n:07}",
+            "quito-2024",
             1 + (n - 1) // PROPOSALS_PER_PARTICIPANT,
             f"p-{1 + (n - 1) // 20:08x}",
             rng.choice(AXES),
@@ -197,17 +269,18 @@ def _proposals(rows: int) -> Iterator[tuple[object, ...]]:
             rng.choice(SECTORS),
             rng.choice(AGES),
             "es" if n % 7 else "en",
+            "telegram",
             *location,
             '["photo"]' if n % 4 == 0 else "[]",
             status,
             "Se integra en el compromiso 3 del plan." if answered else None,
-            _stamp(submitted + timedelta(days=5)) if answered else None,
-            _stamp(submitted),
+            stamp(submitted + timedelta(days=5)) if answered else None,
+            stamp(submitted),
         )
 
 
-def _batches(items: Iterator[tuple[object, ...]], size: int) -> Iterator[list[tuple[object, ...]]]:
-    batch: list[tuple[object, ...]] = []
+def _batches(items: Iterator[Record], size: int) -> Iterator[list[Record]]:
+    batch: list[Record] = []
     for item in items:
         batch.append(item)
         if len(batch) == size:
@@ -271,46 +344,145 @@ def export_argv(fmt: str, output: Path) -> list[str]:
     return [*argv, "--format", fmt]
 
 
+@dataclass(frozen=True)
+class Target:
+    """The database the exports read, and the floors: its own command-line client dumping the same rows."""
+
+    name: str
+    url: str
+    floors: tuple[tuple[str, list[str]], ...]
+    """(name, argv), the first one the ratio's unit; none when the client is missing."""
+    missing: str = ""
+
+
+def sqlite_target(path: Path) -> Target:
+    """``sqlite3 -csv``: the table as it is, no labels, no local times, no escaping, no Python."""
+    sqlite = shutil.which("sqlite3")
+    if sqlite is None:
+        return Target("SQLite", _sqlite_url(path), (), "sqlite3 not found: apt-get install -y sqlite3 for the floor")
+    floors = (("sqlite3 -csv", FLOOR), ("sqlite3 -csv, join", JOINED_FLOOR))
+    return Target("SQLite", _sqlite_url(path), tuple((n, [sqlite, "-csv", "-header", str(path), q]) for n, q in floors))
+
+
+def _sqlite_url(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path.resolve()}"
+
+
+def postgres_target(url: URL, version: str) -> Target:
+    """``psql``'s ``\\copy (…) to stdout csv``: the server's COPY sends the rows as CSV and psql writes them,
+    the counterpart of ``sqlite3 -csv`` (a C client, no labels, no escaping of ours, no Python)."""
+    name, app_url = f"PostgreSQL {version}", url.render_as_string(hide_password=False)
+    psql = shutil.which("psql")
+    if psql is None:
+        return Target(name, app_url, (), "psql not found: apt-get install -y postgresql-client for the floor")
+    floors = (("psql \\copy csv", FLOOR), ("psql \\copy csv, join", JOINED_FLOOR))
+    copy = "\\copy ({}) to stdout with (format csv, header)"
+    return Target(
+        name, app_url, tuple((n, [psql, "-X", "-q", "-d", _libpq(url), "-c", copy.format(q)]) for n, q in floors)
+    )
+
+
+def _libpq(url: URL) -> str:
+    """The URL as libpq and asyncpg read it (no SQLAlchemy driver name)."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@contextmanager
+def fresh_postgres(url: str) -> Iterator[URL]:
+    """A database of its own on the server of ``url`` (whose database it connects to, to create it), dropped
+    afterwards, whatever happens."""
+    base = make_url(url)
+    name = f"cocrea_bench_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_admin(base, f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(drivername="postgresql+asyncpg", database=name)
+    finally:
+        asyncio.run(_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _admin(url: URL, statement: str) -> None:
+    conn = await asyncpg.connect(_libpq(url))
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+def fill_postgres(url: URL, rows: int, workshop_share: float = 0.0) -> str:
+    """The app's migrations, then ``rows`` proposals by ``COPY``, then ``VACUUM ANALYZE`` (as autovacuum would
+    have left a table that old: statistics for the planner, hint bits set); returns the server's version."""
+
+    async def migrate_and_fill() -> str:
+        await migrate(url.render_as_string(hide_password=False))
+        conn = await asyncpg.connect(_libpq(url))
+        try:
+            async with conn.transaction():
+                await insert_rows(PostgresSink(conn), rows, workshop_share)
+            await conn.execute("VACUUM ANALYZE")
+            return str(await conn.fetchval("SHOW server_version")).split()[0]
+        finally:
+            await conn.close()
+
+    started = time.perf_counter()
+    version = asyncio.run(migrate_and_fill())
+    print(f"filled {rows:,} proposals in {time.perf_counter() - started:.1f} s (PostgreSQL {version})")
+    return version
+
+
+def run(target: Target, formats: Sequence[str], rows: int, work: Path) -> list[Result]:
+    """Each format as ``cocrea export`` would run, then the floors."""
+    env = {
+        **os.environ,
+        "COCREA_DATABASE_URL": target.url,
+        "COCREA_LOG_LEVEL": "WARNING",
+        "COCREA_CONSULTATION": "quito-2024",
+        "CI": "1",
+    }
+    results = [measure(fmt, export_argv(fmt, work / f"out.{fmt}"), work / f"out.{fmt}", rows, env) for fmt in formats]
+    results += [measure(name, argv, work / "floor.csv", rows, env) for name, argv in target.floors]
+    if target.missing:
+        print(target.missing)
+    return results
+
+
+def table(target: Target, rows: int, results: Sequence[Result]) -> None:
+    floors = len(target.floors)
+    floor = results[-floors].seconds if floors else None
+    print(f"\n{rows:,} proposals, {target.name}, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs\n")
+    print("| format             |      rows |   wall s |     rows/s |  peak MB |  file MB | × floor |")
+    print("|--------------------|-----------|----------|------------|----------|----------|---------|")
+    for result in results:
+        print(result.line(floor))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     options = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     options.add_argument("--rows", type=int, default=1_000_000)
-    options.add_argument("--database", type=Path, help="SQLite file to fill or reuse (default: a temp file)")
+    where = options.add_mutually_exclusive_group()
+    where.add_argument("--database", type=Path, help="SQLite file to fill or reuse (default: a temp file)")
+    where.add_argument(
+        "--postgres", metavar="URL", help="PostgreSQL server (e.g. postgresql://postgres@127.0.0.1:5432/test): "
+        "a database of its own is created there, filled, measured and dropped"
+    )  # fmt: skip
     options.add_argument("--formats", default=",".join(FORMATS), help=f"comma-separated, of {', '.join(FORMATS)}")
     options.add_argument(
         "--workshop-share", type=float, default=0.0, help="share of proposals from workshop tables (e.g. 0.1)"
     )
     args = options.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="cocrea-export-bench-"))
-    database = args.database or work / "bench.db"
+    formats = args.formats.split(",")
     try:
+        if args.postgres:
+            with fresh_postgres(args.postgres) as url:
+                target = postgres_target(url, fill_postgres(url, args.rows, args.workshop_share))
+                table(target, args.rows, run(target, formats, args.rows, work))
+            return 0
+        database = args.database or work / "bench.db"
         if count(database) != args.rows:
             database.unlink(missing_ok=True)
             fill(database, args.rows, args.workshop_share)
-        env = {
-            **os.environ,
-            "COCREA_DATABASE_URL": f"sqlite+aiosqlite:///{database.resolve()}",
-            "COCREA_LOG_LEVEL": "WARNING",
-            "COCREA_CONSULTATION": "quito-2024",
-            "CI": "1",
-        }
-        results = [
-            measure(fmt, export_argv(fmt, work / f"out.{fmt}"), work / f"out.{fmt}", args.rows, env)
-            for fmt in args.formats.split(",")
-        ]
-        sqlite = shutil.which("sqlite3")
-        floor: float | None = None
-        if sqlite:
-            for name, sql in (("sqlite3 -csv", FLOOR), ("sqlite3 -csv, join", JOINED_FLOOR)):
-                argv = [sqlite, "-csv", "-header", str(database), sql]
-                results.append(measure(name, argv, work / "floor.csv", args.rows, env))
-            floor = results[-2].seconds
-        else:
-            print("sqlite3 not found: apt-get install -y sqlite3 for the floor")
-        print(f"\n{args.rows:,} proposals, SQLite, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs\n")
-        print("| format             |      rows |   wall s |     rows/s |  peak MB |  file MB | × floor |")
-        print("|--------------------|-----------|----------|------------|----------|----------|---------|")
-        for result in results:
-            print(result.line(floor))
+        target = sqlite_target(database)
+        table(target, args.rows, run(target, formats, args.rows, work))
         return 0
     finally:
         shutil.rmtree(work, ignore_errors=True)
