@@ -10,9 +10,11 @@ same header.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import tempfile
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -101,15 +103,24 @@ async def write_xlsx_cells(
         try:
             count = 0
             async for batch in batches:
-                for row in batch:
-                    sheets.append(row)
+                await _in_thread(partial(sheets.extend, batch))  # the loop stays free for everyone's updates
                 count += len(batch)
-            sheets.finish()
         except BaseException:
             sheets.abandon()  # nothing is written to ``out``: a half export is no export
             raise
-        book.close()
+        await _in_thread(sheets.close)  # zipping the rows takes seconds for a large export
     return count
+
+
+async def _in_thread(call: Callable[[], None]) -> None:
+    """``call`` on a worker thread. Cancelled, it still waits for the call to end before it raises: the call
+    writes into files that the cancelled export removes next."""
+    work = asyncio.ensure_future(asyncio.to_thread(call))
+    try:
+        await asyncio.shield(work)
+    except asyncio.CancelledError:
+        await asyncio.wait({work})
+        raise
 
 
 class _Sheets:
@@ -122,6 +133,10 @@ class _Sheets:
         self._formats: list[Format | None] = [wrap if column in WRAPPED else None for column in columns]
         self._sheet = self._new_sheet(1)
         self._row = 1
+
+    def extend(self, rows: Sequence[Sequence[Value]]) -> None:
+        for row in rows:
+            self.append(row)
 
     def append(self, cells: Sequence[Value]) -> None:
         if self._row == self._max_rows:
@@ -138,6 +153,11 @@ class _Sheets:
 
     def finish(self) -> None:
         self._sheet.autofilter(0, 0, self._row - 1, len(self._columns) - 1)
+
+    def close(self) -> None:
+        """The last sheet's filter, and the workbook zipped into ``out``."""
+        self.finish()
+        self._book.close()
 
     def abandon(self) -> None:
         """Close the sheets' files of rows, which the scratch directory's removal deletes."""

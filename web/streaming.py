@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import threading
 from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine
 from typing import IO, Any
 
@@ -21,10 +22,16 @@ Writer = Callable[["Pipe"], Coroutine[Any, Any, int]]
 
 
 class Pipe(io.RawIOBase):
+    """Written on the event loop or from a worker thread (the Excel writer zips its workbook in one), read on
+    the loop."""
+
     def __init__(self, high_water: int = HIGH_WATER) -> None:
         super().__init__()
         self._buffer = bytearray()
+        self._lock = threading.Lock()
         self._high_water = high_water
+        self._loop = asyncio.get_running_loop()
+        self._loop_thread = threading.get_ident()
         self._data = asyncio.Event()
         self._space = asyncio.Event()
         self._space.set()
@@ -33,20 +40,29 @@ class Pipe(io.RawIOBase):
         return True
 
     def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
-        self._buffer += data
-        self._data.set()
-        if len(self._buffer) >= self._high_water:
-            self._space.clear()
+        with self._lock:
+            self._buffer += data
+            full = len(self._buffer) >= self._high_water
+        if threading.get_ident() == self._loop_thread:
+            self._written(full)
+        else:
+            self._loop.call_soon_threadsafe(self._written, full)
         return len(data)
+
+    def _written(self, full: bool) -> None:
+        self._data.set()
+        if full:
+            self._space.clear()
 
     async def drained(self) -> None:
         """Wait until the reader has taken enough of what was written."""
         await self._space.wait()
 
     def take(self) -> bytes:
-        chunk = bytes(self._buffer)
-        self._buffer.clear()
-        self._data.clear()
+        with self._lock:
+            chunk = bytes(self._buffer)
+            self._buffer.clear()
+        self._data.clear()  # a thread's write after the copy sets it again (its call comes after this one)
         self._space.set()
         return chunk
 

@@ -3,9 +3,12 @@ an export that fails half-way leaves no half-written workbook behind."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import tempfile
+import threading
+import time
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
@@ -13,7 +16,7 @@ import pytest
 from openpyxl import load_workbook
 
 from storage.export import Value
-from storage.export_xlsx import EXCEL_MAX_CELL_CHARS, cell_text, write_xlsx_cells
+from storage.export_xlsx import EXCEL_MAX_CELL_CHARS, _Sheets, cell_text, write_xlsx_cells
 
 COLUMNS = ("code", "problem", "backers")
 
@@ -60,3 +63,42 @@ async def test_an_export_that_fails_half_way_writes_nothing_and_leaves_no_scratc
         await write_xlsx_cells(batches(*rows, fail_after=1), out, columns=COLUMNS)
     assert out.getvalue() == b"", "no half workbook"
     assert os.listdir(tmp_path) == [], "the rows written so far are deleted"
+
+
+async def test_rows_are_written_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Building a large workbook takes minutes: citizens' updates go on meanwhile in the same process."""
+    threads: set[int] = set()
+    extend = _Sheets.extend
+
+    def recorded(self: _Sheets, rows: Sequence[Sequence[Value]]) -> None:
+        threads.add(threading.get_ident())
+        extend(self, rows)
+
+    monkeypatch.setattr(_Sheets, "extend", recorded)
+    await write_xlsx_cells(batches(("UIO-0001", "uno", 1), ("UIO-0002", "dos", 2)), io.BytesIO(), columns=COLUMNS)
+    assert threads and threading.get_ident() not in threads
+
+
+async def test_a_cancelled_export_waits_for_its_rows_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A browser that goes away cancels the download: the batch being written ends before the rows go."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    writing, ended = threading.Event(), threading.Event()
+    extend = _Sheets.extend
+
+    def slow(self: _Sheets, rows: Sequence[Sequence[Value]]) -> None:
+        writing.set()
+        time.sleep(0.2)
+        extend(self, rows)
+        ended.set()
+
+    monkeypatch.setattr(_Sheets, "extend", slow)
+    out = io.BytesIO()
+    export = asyncio.create_task(write_xlsx_cells(batches(("UIO-0001", "uno", 1)), out, columns=COLUMNS))
+    await asyncio.to_thread(writing.wait)
+    export.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await export
+    assert ended.is_set(), "the batch being written was finished, not cut"
+    assert out.getvalue() == b"" and os.listdir(tmp_path) == []

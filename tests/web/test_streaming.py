@@ -3,6 +3,10 @@ bookkeeping after it runs even when the browser goes away."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
+
 import pytest
 
 from web.streaming import HIGH_WATER, Pipe, stream
@@ -61,3 +65,28 @@ async def test_a_failing_writer_fails_the_download() -> None:
     with pytest.raises(RuntimeError, match="went away"):
         async for _ in stream(write):
             pass
+
+
+async def test_what_a_worker_thread_writes_goes_out_as_it_is_written_whole_and_in_order() -> None:
+    """The Excel writer zips its workbook on a worker thread, into the pipe, while the loop sends it."""
+    pieces = [bytes([n % 251]) * (1000 + n) for n in range(3000)]
+    first_chunk_sent = threading.Event()
+
+    async def write(pipe: Pipe) -> int:
+        def zip_it() -> bool:
+            time.sleep(0.2)  # the loop is asleep, waiting for data, when the first piece comes
+            for piece in pieces[:10]:
+                pipe.write(piece)
+            sent_meanwhile = first_chunk_sent.wait(timeout=5)
+            for piece in pieces[10:]:
+                pipe.write(piece)
+            return sent_meanwhile
+
+        assert await asyncio.to_thread(zip_it), "the loop sends what the thread wrote without waiting for its end"
+        return len(pieces)
+
+    received = bytearray()
+    async for chunk in stream(write):
+        received += chunk
+        first_chunk_sent.set()
+    assert bytes(received) == b"".join(pieces)
