@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from config.consultation import Consultation
+from handlers.actors import operator
 from handlers.i18n import Catalogs
+from handlers.services import Services
 from handlers.staff.charts import draw_chart
 from handlers.staff.requests import build_filter
+from handlers.staff.statistics import statistics
 from handlers.staff.stats_report import stats_text
-from storage.database import Database
+from storage.database import Database, InlineSqlite
+from storage.export import EVERYTHING
 from storage.stats import proposal_stats
 from tests.seed import QUITO, proposal
 
@@ -94,3 +102,24 @@ async def test_the_chart_is_a_phone_sized_png(
     assert data.startswith(b"\x89PNG")
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     assert (width, height) == (1080, 1500), "upright, 1080 px wide: readable on a phone"
+
+
+async def test_a_staff_members_stats_are_counted_off_the_event_loop(
+    database: Database, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/stats beside citizens' updates: its counting statements go to the driver's thread, so the bot's loop
+    keeps serving the chats while they run."""
+    await a_week_of_proposals(database)
+    handed_off: list[str] = []
+    on_thread = InlineSqlite._on_thread
+
+    async def recorded(self: InlineSqlite, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        handed_off.append(getattr(fn, "__name__", ""))
+        return await on_thread(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(InlineSqlite, "_on_thread", recorded)
+    async with services.uow() as uow:
+        counts = await statistics(uow, services, operator(), EVERYTHING, "es", via="bot")
+        await uow.commit()
+    assert counts.total == 3
+    assert "execute" in handed_off, handed_off
