@@ -9,7 +9,7 @@ the adapter's business: every adapter declares its limits in one place.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal
 
 ContentType = Literal[
@@ -147,7 +147,14 @@ class Outgoing:
         return [choice for row in self.choices for choice in row]
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False)
+        """The same JSON as ``json.dumps(dataclasses.asdict(self))``, built without ``asdict``'s deep copy of
+        every value (a tenth of an update's work in the engine)."""
+        data = dict(self.__dict__)
+        data["to"] = dict(self.to.__dict__)
+        data["choices"] = [[dict(choice.__dict__) for choice in row] for row in self.choices]
+        if self.about is not None:
+            data["about"] = dict(self.about.__dict__)
+        return json.dumps(data, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, raw: str) -> Outgoing:
