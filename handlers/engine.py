@@ -129,6 +129,8 @@ class Engine:
             released = await self._person_wrote(ctx)
             await route(ctx)
             ids = await self._post(uow, ctx.replies, incoming.address, claimed_until)
+            if ctx.conversation is not None:
+                await uow.conversations.save(ctx.conversation)
             await uow.commit()
             waited = [(message_id, incoming.address) for message_id in released]
             return waited + [(message_id, reply.to) for message_id, reply in zip(ids, ctx.replies, strict=True)]
@@ -165,7 +167,9 @@ class Engine:
         )
 
     async def _context(self, uow: UnitOfWork, incoming: Incoming) -> Context:
-        conversation = await uow.conversations.find(incoming.channel, incoming.chat_id)
+        conversation, facilitating = await uow.conversations.of_update(incoming.channel, incoming.chat_id)
+        if facilitating is False:  # the facilitator mode's handlers then ask no query of their own
+            uow.facilitator_chats.none_for(incoming.channel, incoming.chat_id)
         participant = _writer_of(conversation, incoming)
         if participant is None:  # no conversation yet, a group, or someone else's chat
             participant = await uow.participants.find(incoming.channel, incoming.user_id)

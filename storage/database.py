@@ -80,7 +80,8 @@ class Database:
 
     def read_only_sessions(self) -> AsyncSession:
         """A session whose transactions start with a plain BEGIN (SQLite), never taking the write lock."""
-        return AsyncSession(bind=self.engine.execution_options(**READ_ONLY), expire_on_commit=False, autoflush=False)
+        assert self.readers is not None  # set by __post_init__
+        return self.readers()
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, case, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, case, delete, func, insert, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstanceState
+from sqlalchemy.orm.attributes import set_committed_value
 
-from storage.errors import AlreadyRecorded
+from storage.errors import AlreadyRecorded, Conflict
 from storage.models import (
     BULK,
     CommitmentNotice,
@@ -29,6 +31,40 @@ from storage.models import (
     ThreadMessage,
 )
 from storage.types import utcnow
+from storage.workshops import FacilitatorChats
+
+OUTBOX = cast(Table, OutboxMessage.__table__)
+PROCESSED = cast(Table, ProcessedUpdate.__table__)
+
+# Statements of every update, built once: building one costs more than running it (SQLAlchemy's cache then
+# finds its compiled form by the statement's key). Core where no object is needed, so no ORM loading either.
+CONVERSATION_OF_CHAT = select(Conversation).where(
+    Conversation.channel == bindparam("channel"), Conversation.chat_id == bindparam("chat_id")
+)
+FACILITATING = (
+    select(FacilitatorChat.id)
+    .where(FacilitatorChat.channel == bindparam("channel"), FacilitatorChat.chat_id == bindparam("chat_id"))
+    .exists()
+)
+CONVERSATION_AND_FACILITATING = CONVERSATION_OF_CHAT.add_columns(FACILITATING)
+CONVERSATIONS = cast(Table, Conversation.__table__)
+SAVE_CONVERSATION = update(CONVERSATIONS).where(
+    CONVERSATIONS.c.id == bindparam("saved_id"), CONVERSATIONS.c.version == bindparam("saved_version")
+)
+"""Its SET clause is made of the columns given with it."""
+CONVERSATION_COLUMNS = tuple(column.key for column in CONVERSATIONS.columns if column.key not in ("id", "version"))
+HELD = select(OUTBOX).where(
+    OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+    OUTBOX.c.status == "pending",
+    OUTBOX.c.claimed_until == bindparam("until"),
+)
+DELIVERED = delete(OUTBOX).where(OUTBOX.c.id == bindparam("message_id"))
+QUEUE = insert(OUTBOX).returning(OUTBOX.c.id, sort_by_parameter_order=True)
+CLAIMS: dict[str, Any] = {
+    dialect: recording(PROCESSED).on_conflict_do_nothing().returning(PROCESSED.c.event_id)
+    for dialect, recording in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
+}
+"""Recording an event id unless it is there, per dialect."""
 
 
 class ParticipantRepository:
@@ -99,8 +135,36 @@ class ConversationRepository:
         self._session = session
 
     async def find(self, channel: str, chat_id: str) -> Conversation | None:
-        query = select(Conversation).where(Conversation.channel == channel, Conversation.chat_id == chat_id)
-        return (await self._session.execute(query)).scalar_one_or_none()
+        parameters = {"channel": channel, "chat_id": chat_id}
+        return (await self._session.execute(CONVERSATION_OF_CHAT, parameters)).scalar_one_or_none()
+
+    async def of_update(self, channel: str, chat_id: str) -> tuple[Conversation | None, bool | None]:
+        """The chat's conversation (its person joined) and whether the chat has a facilitator's chat, in one
+        query; None for the latter when the chat has no conversation (then it is not known)."""
+        parameters = {"channel": channel, "chat_id": chat_id}
+        row = (await self._session.execute(CONVERSATION_AND_FACILITATING, parameters)).first()
+        return (None, None) if row is None else (row[0], bool(row[1]))
+
+    async def save(self, conversation: Conversation) -> None:
+        """Write what changed in ``conversation`` now, as the ORM's flush would (the version column checked and
+        raised, ``updated_at`` set), in one Core statement: the ORM's flush of the one object an update
+        changes cost more than the rest of its statements. Raises ``Conflict`` when another writer changed the
+        row since it was read. A conversation no longer in this session (erased) is left alone. The session
+        forgets it afterwards: call this once the update's handlers are done with it."""
+        state = inspect(conversation)
+        if state.session is not self._session.sync_session or not state.persistent:
+            return
+        changed = {name: getattr(conversation, name) for name in _changed(state, CONVERSATION_COLUMNS)}
+        if not changed:
+            return
+        changed.update(updated_at=utcnow(), version=conversation.version + 1)
+        where = {"saved_id": conversation.id, "saved_version": conversation.version}
+        result = await self._session.execute(SAVE_CONVERSATION, {**changed, **where})
+        if getattr(result, "rowcount", 0) != 1:
+            raise Conflict(f"conversation {conversation.id} changed since it was read")
+        for name, value in changed.items():
+            set_committed_value(conversation, name, value)  # what it holds is what the row holds
+        self._session.expunge(conversation)  # written: the flush has nothing of it to look at
 
     async def add(self, conversation: Conversation) -> Conversation:
         self._session.add(conversation)
@@ -141,6 +205,34 @@ class ConversationRepository:
             .limit(limit)
         )
         return list((await self._session.execute(query)).scalars())
+
+
+def _changed(state: InstanceState[Any], names: Sequence[str]) -> list[str]:
+    """Which of ``names`` hold another value than the one loaded (those set to the same value are not)."""
+    touched = set(names) - state.unmodified_intersection(names)
+    return [name for name in names if name in touched and state.attrs[name].history.has_changes()]
+
+
+class FacilitatorChatsOfUpdate(FacilitatorChats):
+    """``FacilitatorChats`` told that the update's chat has none (read with its conversation,
+    ``ConversationRepository.of_update``): the usual update asks no query of its own for it."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
+        self._none: set[tuple[str, str]] = set()
+
+    def none_for(self, channel: str, chat_id: str) -> None:
+        """This chat has no facilitator's chat (until one is added in this unit of work)."""
+        self._none.add((channel, chat_id))
+
+    async def find(self, channel: str, chat_id: str) -> FacilitatorChat | None:
+        if (channel, chat_id) in self._none:
+            return None
+        return await super().find(channel, chat_id)
+
+    async def add(self, chat: FacilitatorChat) -> FacilitatorChat:
+        self._none.discard((chat.channel, chat.chat_id))
+        return await super().add(chat)
 
 
 class ProposalRepository:
@@ -202,15 +294,9 @@ class UpdateLog:
         """Record the event id unless it is recorded already (here before, or by another worker now): True when
         this transaction recorded it. One statement, where ``seen`` and ``record`` take two and a flush; on
         PostgreSQL a worker recording the same id meanwhile is waited for, then this one gets False."""
-        dialect = self._session.get_bind().dialect.name
-        recording = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        statement = (
-            recording(ProcessedUpdate)
-            .values(channel=channel, event_id=event_id, processed_at=utcnow())
-            .on_conflict_do_nothing()
-            .returning(ProcessedUpdate.event_id)
-        )
-        return (await self._session.execute(statement)).first() is not None
+        statement = CLAIMS[self._session.get_bind().dialect.name]
+        row = {"channel": channel, "event_id": event_id, "processed_at": utcnow()}
+        return (await self._session.execute(statement, row)).first() is not None
 
     async def seen(self, channel: str, event_id: str) -> bool:
         found = await self._session.get(ProcessedUpdate, (channel, event_id))
@@ -254,9 +340,7 @@ class Outbox:
             {"channel": channel, "chat_id": chat_id, "payload": payload, "priority": priority, "claimed_until": until}
             for (channel, chat_id, payload), until in zip(messages, claims, strict=True)
         ]
-        table = cast(Table, OutboxMessage.__table__)
-        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        return [int(row[0]) for row in await self._session.execute(statement, rows)]
+        return [int(row[0]) for row in await self._session.execute(QUEUE, rows)]
 
     async def put(self, channel: str, chat_id: str, payload: str, priority: int = BULK) -> OutboxMessage:
         message = OutboxMessage(channel=channel, chat_id=chat_id, payload=payload, priority=priority)
@@ -345,13 +429,10 @@ class Outbox:
 
     async def held(self, message_ids: Sequence[int], until: datetime) -> dict[int, OutboxMessage]:
         """The messages among ``message_ids`` that are still pending and claimed until ``until`` (queued already
-        claimed by their sender): read, nothing written."""
-        query = select(OutboxMessage).where(
-            OutboxMessage.id.in_(list(message_ids)),
-            OutboxMessage.status == "pending",
-            OutboxMessage.claimed_until == until,
-        )
-        return {row.id: row for row in (await self._session.execute(query)).scalars()}
+        claimed by their sender): read, nothing written. Read with Core, as objects of no session (the sender
+        only reads them), so that no reply pays for the ORM's loading."""
+        rows = await self._session.execute(HELD, {"ids": list(message_ids), "until": until})
+        return {row.id: OutboxMessage(**row._mapping) for row in rows}
 
     async def of_other_channels(self, message_ids: Sequence[int], channel: str) -> set[int]:
         """Which of these messages go through another channel than ``channel``."""
@@ -363,7 +444,7 @@ class Outbox:
         return set((await self._session.execute(query)).scalars())
 
     async def delivered(self, message_id: int) -> None:
-        await self._session.execute(delete(OutboxMessage).where(OutboxMessage.id == message_id))
+        await self._session.execute(DELIVERED, {"message_id": message_id})
 
     async def sent(self, message_id: int, channel_message_id: str | None, at: datetime) -> None:
         """Keep a message the channel accepted, for its receipts: ``pending`` becomes ``sent`` (a receipt

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +18,7 @@ from storage.reports import Reports
 from storage.repositories import (
     ConversationRepository,
     Counters,
+    FacilitatorChatsOfUpdate,
     Outbox,
     ParticipantRepository,
     ProposalRepository,
@@ -27,7 +29,7 @@ from storage.supports import SupportRepository
 from storage.threads import GroupLinks, ThreadRepository
 from storage.vectors import ProposalVectors
 from storage.web_access import WebAccess
-from storage.workshops import FacilitatorChats, WorkshopRepository
+from storage.workshops import WorkshopRepository
 
 SQLITE_WRITER_PAUSE = 0.1
 
@@ -51,7 +53,7 @@ class UnitOfWork:
     group_links: GroupLinks
     reports: Reports
     workshops: WorkshopRepository
-    facilitator_chats: FacilitatorChats
+    facilitator_chats: FacilitatorChatsOfUpdate
     web: WebAccess
     supports: SupportRepository
     export_jobs: ExportJobs
@@ -70,29 +72,20 @@ class UnitOfWork:
             raise RuntimeError("the unit of work is not open")
         return self._session
 
+    def __getattr__(self, name: str) -> Any:
+        """A repository is made when first asked for (an update uses three or four of the twenty)."""
+        make = REPOSITORIES.get(name)
+        if make is None:
+            raise AttributeError(name)
+        repository = make(self)
+        setattr(self, name, repository)
+        return repository
+
     async def __aenter__(self) -> UnitOfWork:
         await self._lock_cm.__aenter__()
-        session = self._database.read_only_sessions() if self._read_only else self._database.sessions()
-        self._session = session
-        self.participants = ParticipantRepository(session)
-        self.conversations = ConversationRepository(session)
-        self.proposals = ProposalRepository(session)
-        self.updates = UpdateLog(session)
-        self.outbox = Outbox(session)
-        self.counters = Counters(session)
-        self.staff = StaffRepository(session)
-        self.invitations = Invitations(session)
-        self.audit = AuditLog(session)
-        self.threads = ThreadRepository(session)
-        self.group_links = GroupLinks(session)
-        self.reports = Reports(self._database)
-        self.workshops = WorkshopRepository(session)
-        self.facilitator_chats = FacilitatorChats(session)
-        self.web = WebAccess(session)
-        self.supports = SupportRepository(session)
-        self.export_jobs = ExportJobs(session)
-        self.commitments = CommitmentRepository(session)
-        self.vectors = ProposalVectors(session)
+        self._session = self._database.read_only_sessions() if self._read_only else self._database.sessions()
+        for name in REPOSITORIES:  # those of an earlier use of this unit of work had its session
+            self.__dict__.pop(name, None)
         return self
 
     async def __aexit__(
@@ -121,6 +114,30 @@ class UnitOfWork:
         if self._read_only:
             raise RuntimeError("a reading unit of work cannot commit")
         await self.session.commit()
+
+
+REPOSITORIES: dict[str, Callable[[UnitOfWork], Any]] = {
+    "participants": lambda uow: ParticipantRepository(uow.session),
+    "conversations": lambda uow: ConversationRepository(uow.session),
+    "proposals": lambda uow: ProposalRepository(uow.session),
+    "updates": lambda uow: UpdateLog(uow.session),
+    "outbox": lambda uow: Outbox(uow.session),
+    "counters": lambda uow: Counters(uow.session),
+    "staff": lambda uow: StaffRepository(uow.session),
+    "invitations": lambda uow: Invitations(uow.session),
+    "audit": lambda uow: AuditLog(uow.session),
+    "threads": lambda uow: ThreadRepository(uow.session),
+    "group_links": lambda uow: GroupLinks(uow.session),
+    "reports": lambda uow: Reports(uow._database),
+    "workshops": lambda uow: WorkshopRepository(uow.session),
+    "facilitator_chats": lambda uow: FacilitatorChatsOfUpdate(uow.session),
+    "web": lambda uow: WebAccess(uow.session),
+    "supports": lambda uow: SupportRepository(uow.session),
+    "export_jobs": lambda uow: ExportJobs(uow.session),
+    "commitments": lambda uow: CommitmentRepository(uow.session),
+    "vectors": lambda uow: ProposalVectors(uow.session),
+}
+"""How each of a unit of work's repositories is made (see ``UnitOfWork.__getattr__``)."""
 
 
 class UnitOfWorkFactory:

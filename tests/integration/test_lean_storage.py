@@ -1,0 +1,155 @@
+"""What the engine's leaner storage path must keep (issue 13, "A leaner engine"), on SQLite and PostgreSQL:
+a conversation written by ``save`` is the ORM's write (version checked and raised, ``updated_at`` set,
+nothing written twice), the facilitator chat read with the conversation still shows one added later in the
+same unit of work, the replies read back for the sender are the rows as stored, and a unit of work used
+twice makes its repositories on its new session."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import event
+
+from storage.database import Database
+from storage.errors import Conflict
+from storage.models import REPLY, FacilitatorChat, StaffMember
+from storage.uow import UnitOfWork
+from tests.integration.test_repositories import add_participant
+
+LATER = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+
+class Statements:
+    """The SQL statements a database runs while counted (BEGIN, COMMIT and ROLLBACK left out)."""
+
+    def __init__(self, database: Database) -> None:
+        self.seen: list[str] = []
+        event.listen(database.engine.sync_engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, _conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.split(None, 1)[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK"):
+            self.seen.append(statement)
+
+    def updates_of(self, table: str) -> list[str]:
+        return [s for s in self.seen if s.lstrip().upper().startswith(f"UPDATE {table.upper()}")]
+
+
+async def test_save_writes_what_changed_once_with_the_next_version(any_database: Database) -> None:
+    await add_participant(any_database)
+    statements = Statements(any_database)
+    async with UnitOfWork(any_database) as uow:
+        conversation, facilitating = await uow.conversations.of_update("telegram", "42")
+        assert conversation is not None and facilitating is False
+        assert conversation.participant.pseudonym == "P-42"  # the person comes with it
+        version, updated = conversation.version, conversation.updated_at
+        conversation.step = "axis"
+        conversation.draft = {"axis": "mobility"}
+        conversation.last_seen_at = LATER
+        await uow.conversations.save(conversation)
+        await uow.commit()
+    assert len(statements.updates_of("conversations")) == 1  # the commit's flush had nothing left of it
+    async with UnitOfWork(any_database) as uow:
+        stored = await uow.conversations.find("telegram", "42")
+    assert stored is not None
+    assert (stored.step, stored.draft, stored.last_seen_at) == ("axis", {"axis": "mobility"}, LATER)
+    assert stored.version == version + 1 and stored.updated_at >= updated
+
+
+async def test_save_of_an_unchanged_conversation_writes_nothing(any_database: Database) -> None:
+    await add_participant(any_database)
+    statements = Statements(any_database)
+    async with UnitOfWork(any_database) as uow:
+        conversation = await uow.conversations.find("telegram", "42")
+        assert conversation is not None
+        conversation.step = conversation.step  # set to the value it has: not a change, as for the ORM
+        await uow.conversations.save(conversation)
+        await uow.commit()
+    assert statements.updates_of("conversations") == []
+
+
+async def test_save_raises_a_conflict_when_another_writer_came_first(any_database: Database) -> None:
+    await add_participant(any_database)
+    async with UnitOfWork(any_database) as uow:
+        stale = await uow.conversations.find("telegram", "42")
+    assert stale is not None
+    async with UnitOfWork(any_database) as other_worker:
+        fresh = await other_worker.conversations.find("telegram", "42")
+        assert fresh is not None
+        fresh.step = "axis"
+        await other_worker.conversations.save(fresh)
+        await other_worker.commit()
+    async with UnitOfWork(any_database) as uow:
+        uow.session.add(stale)
+        stale.step = "pillar"
+        with pytest.raises(Conflict):
+            await uow.conversations.save(stale)
+    async with UnitOfWork(any_database) as check:
+        conversation = await check.conversations.find("telegram", "42")
+    assert conversation is not None and conversation.step == "axis"
+
+
+async def test_save_leaves_an_erased_conversation_alone(any_database: Database) -> None:
+    participant_id = await add_participant(any_database)
+    async with UnitOfWork(any_database) as uow:
+        conversation = await uow.conversations.find("telegram", "42")
+        assert conversation is not None
+        conversation.step = "axis"
+        await uow.participants.erase(participant_id, "telegram", "42")
+        await uow.conversations.save(conversation)  # no longer in the session: nothing to write
+        await uow.commit()
+    async with UnitOfWork(any_database) as uow:
+        assert await uow.conversations.find("telegram", "42") is None
+
+
+async def test_a_facilitator_chat_added_after_the_conversation_was_read_is_found(any_database: Database) -> None:
+    await add_participant(any_database)
+    async with UnitOfWork(any_database) as uow:
+        _, facilitating = await uow.conversations.of_update("telegram", "42")
+        assert facilitating is False
+        uow.facilitator_chats.none_for("telegram", "42")
+        assert await uow.facilitator_chats.find("telegram", "42") is None
+        member = StaffMember(channel="telegram", external_id="42", role="admin", added_by="test")
+        uow.session.add(member)
+        await uow.session.flush()
+        added = FacilitatorChat(channel="telegram", chat_id="42", staff_id=member.id, step="idle", language="es")
+        await uow.facilitator_chats.add(added)
+        assert await uow.facilitator_chats.find("telegram", "42") is added
+        await uow.commit()
+    async with UnitOfWork(any_database) as uow:
+        _, facilitating = await uow.conversations.of_update("telegram", "42")
+    assert facilitating is True
+
+
+async def test_replies_read_back_for_their_sender_are_the_stored_rows(any_database: Database) -> None:
+    until = LATER + timedelta(minutes=2)
+    async with UnitOfWork(any_database) as uow:
+        ids = await uow.outbox.put_all(
+            [("telegram", "42", '{"text": "a"}'), ("telegram", "42", '{"text": "b"}')], REPLY, [until, None]
+        )
+        await uow.commit()
+    async with UnitOfWork(any_database, read_only=True) as uow:
+        held = await uow.outbox.held(ids, until)
+    assert list(held) == ids[:1]  # the second was not queued claimed
+    row = held[ids[0]]
+    assert (row.channel, row.chat_id, row.payload, row.priority, row.claimed_until) == (
+        "telegram",
+        "42",
+        '{"text": "a"}',
+        REPLY,
+        until,
+    )
+    assert (row.status, row.attempts) == ("pending", 0) and row.due_at.tzinfo is not None
+
+
+async def test_a_unit_of_work_used_again_makes_its_repositories_on_its_new_session(any_database: Database) -> None:
+    await add_participant(any_database)
+    uow = UnitOfWork(any_database)
+    async with uow:
+        first = uow.conversations
+        assert await first.find("telegram", "42") is not None
+    async with uow:
+        assert uow.conversations is not first
+        assert await uow.conversations.find("telegram", "42") is not None
+    with pytest.raises(AttributeError):
+        _ = uow.not_a_repository
