@@ -17,6 +17,8 @@ module's writer most of the rest (issue 13). Here the database does that work in
   delimiter, a ``"``, CR or LF is put in quotes, its quotes doubled); the fields are joined in SQL. A column
   whose text the database would write differently from Python (a float, a boolean) sends the export back to
   the csv module, row by row.
+- **Other files** (``labelled_rows``): the rows of columns a format builds itself (Decidim's import file:
+  ``storage.export_decidim``), with the label columns it asks for, labelled in SQL as above.
 
 The cells are the same values, of the same types, as ``storage.export.proposal_rows`` gives for the same
 columns, and the lines the same bytes as the csv module writes from them (tests compare both).
