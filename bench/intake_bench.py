@@ -36,7 +36,6 @@ import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextvars import ContextVar
 from dataclasses import asdict, astuple, dataclass, field, replace
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, TypeVar, cast
 
@@ -287,19 +286,19 @@ class Tally:
             self.sender_transactions += 1
 
     def _count_updates(self) -> None:
-        from handlers.engine import Engine
+        from handlers.engine import Claim, Engine
         from handlers.messages import Address, Incoming
 
         processing = Engine._process
         tally = self
 
         async def counted(
-            engine: Engine, incoming: Incoming, must_record: bool, claimed_until: datetime | None
+            engine: Engine, incoming: Incoming, must_record: bool, claim: Claim | None
         ) -> list[tuple[int, Address]]:
             tally.updates += 1
             token = ENGINE_WORK.set(True)
             try:
-                return await processing(engine, incoming, must_record, claimed_until)
+                return await processing(engine, incoming, must_record, claim)
             finally:
                 ENGINE_WORK.reset(token)
 

@@ -21,6 +21,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from handlers.channels import channel_name
@@ -32,7 +33,7 @@ from handlers.router import route
 from handlers.services import Services
 from storage.errors import AlreadyRecorded, Conflict, DatabaseUnavailable
 from storage.locks import lock_chat
-from storage.models import Conversation, Participant
+from storage.models import Conversation, OutboxMessage, Participant
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,15 @@ class DuplicateUpdate(Exception):
 
 class NotRecorded(Exception):
     """The event could not even be recorded (the database failed): the channel must deliver it again."""
+
+
+@dataclass
+class Claim:
+    """The replies to the event's own chat are queued claimed until ``until`` by the sender ``deliver`` hands
+    them to; once committed, ``rows`` holds them as queued, for that sender to send without reading them back."""
+
+    until: datetime
+    rows: dict[int, OutboxMessage] = field(default_factory=dict)
 
 
 class ChatLocks:
@@ -86,14 +96,17 @@ class Engine:
         *,
         must_record: bool = False,
         claimed_until: datetime | None = None,
+        handed: dict[int, OutboxMessage] | None = None,
     ) -> list[int]:
         """Process ``incoming`` once; ``deliver`` gets the outbox ids of the replies to its chat,
         still inside the chat's turn so that they keep their order. Returns those ids. With
         ``must_record``, an event that could not be recorded raises ``NotRecorded`` (a webhook then
         answers so that it comes again). ``claimed_until``: the replies to its chat are queued already
-        claimed by the sender that ``deliver`` hands them to (no second write to claim them)."""
+        claimed by the sender that ``deliver`` hands them to (no second write to claim them); ``handed`` then
+        gets those replies as they were queued, once committed (that sender need not read them back)."""
+        claim = None if claimed_until is None else Claim(claimed_until, {} if handed is None else handed)
         async with self._locks.hold((incoming.channel, incoming.chat_id)):
-            queued = await self._process(incoming, must_record, claimed_until)
+            queued = await self._process(incoming, must_record, claim)
             mine = [message_id for message_id, to in queued if to == incoming.address]
             if len(mine) < len(queued) and self.on_queued is not None:
                 self.on_queued()
@@ -101,14 +114,12 @@ class Engine:
                 await deliver(mine)
             return mine
 
-    async def _process(
-        self, incoming: Incoming, must_record: bool, claimed_until: datetime | None
-    ) -> list[tuple[int, Address]]:
+    async def _process(self, incoming: Incoming, must_record: bool, claim: Claim | None) -> list[tuple[int, Address]]:
         """Raises ``DatabaseUnavailable`` when the database cannot take the event now: the channel must
         not confirm it, so that it comes again (a locked or unreachable database never drops a step)."""
         for _ in range(MAX_ATTEMPTS):
             try:
-                return await self._attempt(incoming, claimed_until)
+                return await self._attempt(incoming, claim)
             except Conflict:
                 log.info("another worker wrote for chat %s meanwhile; retrying its event", incoming.chat_id)
             except DuplicateUpdate:
@@ -117,10 +128,10 @@ class Engine:
                 raise
             except Exception:
                 log.exception("event %s failed; answering with an apology", incoming.event_id)
-                return await self._apologise(incoming, must_record, claimed_until)
-        return await self._apologise(incoming, must_record, claimed_until)
+                return await self._apologise(incoming, must_record, claim)
+        return await self._apologise(incoming, must_record, claim)
 
-    async def _attempt(self, incoming: Incoming, claimed_until: datetime | None) -> list[tuple[int, Address]]:
+    async def _attempt(self, incoming: Incoming, claim: Claim | None) -> list[tuple[int, Address]]:
         async with self._uow() as uow:
             await lock_chat(uow, incoming.channel, incoming.chat_id)
             if not await self._claim(uow, incoming):
@@ -128,10 +139,11 @@ class Engine:
             ctx = await self._context(uow, incoming)
             released = await self._person_wrote(ctx)
             await route(ctx)
-            ids = await self._post(uow, ctx.replies, incoming.address, claimed_until)
+            ids, claimed = await self._post(uow, ctx.replies, incoming.address, claim)
             if ctx.conversation is not None:
                 await uow.conversations.save(ctx.conversation)
             await uow.commit()
+            _hand(claim, claimed)
             waited = [(message_id, incoming.address) for message_id in released]
             return waited + [(message_id, reply.to) for message_id, reply in zip(ids, ctx.replies, strict=True)]
 
@@ -156,15 +168,30 @@ class Engine:
 
     @staticmethod
     async def _post(
-        uow: UnitOfWork, replies: list[Outgoing], here: Address, claimed_until: datetime | None
-    ) -> list[int]:
+        uow: UnitOfWork, replies: list[Outgoing], here: Address, claim: Claim | None
+    ) -> tuple[list[int], list[OutboxMessage]]:
         """The replies to the outbox in one statement (``post`` writes one row and one flush at a time), those
-        to the event's own chat claimed until ``claimed_until`` when it is given."""
-        return await uow.outbox.put_all(
-            [(m.to.channel, m.to.chat_id, m.to_json()) for m in replies],
-            REPLY,
-            [claimed_until if m.to == here else None for m in replies],
-        )
+        to the event's own chat claimed until the claim's moment when there is one; their ids, and the rows of
+        those claimed as queued."""
+        until = None if claim is None else claim.until
+        queued = [(m.to.channel, m.to.chat_id, m.to_json()) for m in replies]
+        claims = [until if m.to == here else None for m in replies]
+        ids = await uow.outbox.put_all(queued, REPLY, claims)
+        claimed = [
+            OutboxMessage(
+                id=message_id,
+                channel=channel,
+                chat_id=chat_id,
+                payload=payload,
+                status="pending",
+                attempts=0,
+                priority=REPLY,
+                claimed_until=held,
+            )
+            for message_id, (channel, chat_id, payload), held in zip(ids, queued, claims, strict=True)
+            if held is not None
+        ]
+        return ids, claimed
 
     async def _context(self, uow: UnitOfWork, incoming: Incoming) -> Context:
         conversation, facilitating = await uow.conversations.of_update(incoming.channel, incoming.chat_id)
@@ -199,9 +226,7 @@ class Engine:
         ctx.use_language(conversation.language if conversation else guess_language(ctx))
         return ctx
 
-    async def _apologise(
-        self, incoming: Incoming, must_record: bool, claimed_until: datetime | None
-    ) -> list[tuple[int, Address]]:
+    async def _apologise(self, incoming: Incoming, must_record: bool, claim: Claim | None) -> list[tuple[int, Address]]:
         try:
             async with self._uow() as uow:
                 await lock_chat(uow, incoming.channel, incoming.chat_id)
@@ -209,8 +234,9 @@ class Engine:
                     return []
                 ctx = await self._context(uow, incoming)
                 ctx.say(ctx.tr._("Sorry, something went wrong on our side. Please try again in a moment."))
-                ids = await self._post(uow, ctx.replies, incoming.address, claimed_until)
+                ids, claimed = await self._post(uow, ctx.replies, incoming.address, claim)
                 await uow.commit()
+                _hand(claim, claimed)
                 return [(message_id, incoming.address) for message_id in ids]
         except DuplicateUpdate:
             return []
@@ -221,6 +247,12 @@ class Engine:
             if must_record:
                 raise NotRecorded(incoming.event_id) from error
             return []
+
+
+def _hand(claim: Claim | None, rows: list[OutboxMessage]) -> None:
+    """Committed: the claimed replies are the sender's (``Claim.rows``)."""
+    if claim is not None:
+        claim.rows.update((row.id, row) for row in rows)
 
 
 def _writer_of(conversation: Conversation | None, incoming: Incoming) -> Participant | None:

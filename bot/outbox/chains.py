@@ -15,9 +15,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from storage.models import OutboxMessage
+
 log = logging.getLogger(__name__)
 
-Send = Callable[[list[int], datetime | None], Awaitable[None]]
+Send = Callable[[list[int], datetime | None, dict[int, OutboxMessage] | None], Awaitable[None]]
 Deliver = Callable[[list[int]], Awaitable[None]]
 
 
@@ -29,27 +31,42 @@ class ChatChains:
         self._tails: dict[str, asyncio.Task[None]] = {}
         self._running: set[asyncio.Task[None]] = set()
 
-    def deliverer(self, chat: str, claimed_until: datetime | None = None) -> Deliver:
+    def deliverer(
+        self, chat: str, claimed_until: datetime | None = None, handed: dict[int, OutboxMessage] | None = None
+    ) -> Deliver:
         """The engine's ``deliver`` for an update of ``chat`` (whose replies were queued claimed until
-        ``claimed_until``, if given): returns at once, the sending goes on."""
+        ``claimed_until``, if given, and ``handed`` by the engine as queued): returns at once, the sending
+        goes on."""
 
         async def deliver(ids: list[int]) -> None:
-            self.add(chat, ids, claimed_until)
+            self.add(chat, ids, claimed_until, handed)
 
         return deliver
 
-    def add(self, chat: str, ids: list[int], claimed_until: datetime | None = None) -> None:
+    def add(
+        self,
+        chat: str,
+        ids: list[int],
+        claimed_until: datetime | None = None,
+        handed: dict[int, OutboxMessage] | None = None,
+    ) -> None:
         previous = self._tails.get(chat)
-        task = asyncio.create_task(self._after(previous, ids, claimed_until), name=f"replies-{chat}")
+        task = asyncio.create_task(self._after(previous, ids, claimed_until, handed), name=f"replies-{chat}")
         self._tails[chat] = task
         self._running.add(task)
         task.add_done_callback(lambda done: self._forget(chat, done))
 
-    async def _after(self, previous: asyncio.Task[None] | None, ids: list[int], claimed_until: datetime | None) -> None:
+    async def _after(
+        self,
+        previous: asyncio.Task[None] | None,
+        ids: list[int],
+        claimed_until: datetime | None,
+        handed: dict[int, OutboxMessage] | None,
+    ) -> None:
         if previous is not None:
             await asyncio.wait([previous])  # its failure is its own (logged there): ours still goes
         try:
-            await self._send(ids, claimed_until)
+            await self._send(ids, claimed_until, handed)
         except Exception:  # ``Delivery.deliver`` never raises; this only keeps a chain from breaking
             log.exception("replies %s could not be sent at once; the drainer sends them", ids)
 

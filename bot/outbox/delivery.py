@@ -128,22 +128,32 @@ class Delivery:
             return None
         return self._clock() + CLAIM
 
-    async def deliver(self, ids: list[int], claimed_until: datetime | None = None) -> None:
+    async def deliver(
+        self, ids: list[int], claimed_until: datetime | None = None, handed: dict[int, OutboxMessage] | None = None
+    ) -> None:
         """Send these outbox messages now, in order; leave the rest to the drainer at the first
         that has to wait, so that a chat's messages never overtake each other. Messages for another
         channel (a WhatsApp author's answer for the Telegram moderators) are that channel's: woken.
-        ``claimed_until``: they were queued already claimed with ``claim_ahead()``'s claim.
+        ``claimed_until``: they were queued already claimed with ``claim_ahead()``'s claim; ``handed``: the
+        engine gave those rows as it queued them (``Engine.handle``), so they are not read back.
         Shared (several workers): nothing to do, the sending process has heard of them."""
         if self._dispatcher is not None:
             return
         try:
-            await self._deliver(ids, claimed_until)
+            await self._deliver(ids, claimed_until, handed)
         except Exception:  # the event is processed and committed: what it owes is the drainer's now
             log.exception("replies %s could not be sent at once; the drainer sends them", ids)
             self._wake.set()
 
-    async def _deliver(self, ids: list[int], claimed_until: datetime | None) -> None:
-        claimed, foreign = await (self._claim_own(ids) if claimed_until is None else self._held(ids, claimed_until))
+    async def _deliver(
+        self, ids: list[int], claimed_until: datetime | None, handed: dict[int, OutboxMessage] | None
+    ) -> None:
+        if claimed_until is None:
+            claimed, foreign = await self._claim_own(ids)
+        elif handed:
+            claimed, foreign = _handed(ids, claimed_until, handed), set()
+        else:
+            claimed, foreign = await self._held(ids, claimed_until)
         if foreign:
             self._elsewhere()
         own = [i for i in ids if i not in foreign]
@@ -421,6 +431,12 @@ class Delivery:
         self._wake.set()
         if self._dispatcher is not None:
             self._dispatcher.wake()
+
+
+def _handed(ids: list[int], until: datetime, handed: dict[int, OutboxMessage]) -> dict[int, OutboxMessage]:
+    """What ``_held`` would read back, from the rows the engine queued: those claimed until ``until`` (a message
+    released for its person is not among them, and what follows it then goes with the drainer)."""
+    return {i: handed[i] for i in ids if i in handed and handed[i].claimed_until == until}
 
 
 def _backoff(attempts: int) -> timedelta:

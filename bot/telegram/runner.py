@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import hmac
 import json
 import logging
@@ -33,11 +34,24 @@ from bot.telegram.updates import ALLOWED_UPDATES, incoming_from_update
 from handlers.intake.commands import command_menu
 from handlers.messages import BotCommand
 from storage.errors import DatabaseUnavailable
+from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 STOP_GRACE_SECONDS = 10.0
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_CONNECT_BACKOFF = 60.0
+YOUNG_COLLECTION_EVERY = 20_000
+"""Allocations between two collections of the youngest generation (Python's default: 700)."""
+
+
+def settle_memory() -> None:
+    """Once started: what the process built until now (modules, mappers, catalogs, the libraries' models)
+    lives as long as it, so the cyclic garbage collector stops walking it (``gc.freeze``), and the youngest
+    generation is collected less often. Measured in the intake benchmark, collections took 0.4 ms of CPU per
+    update (a full one walked the ~300,000 objects of the start every few seconds); after this, 0.05 ms."""
+    gc.freeze()
+    _, middle, oldest = gc.get_threshold()
+    gc.set_threshold(YOUNG_COLLECTION_EVERY, middle, oldest)
 
 
 class TelegramRunner(ABC):
@@ -123,8 +137,12 @@ class TelegramRunner(ABC):
             return
         try:
             until = self.delivery.claim_ahead()
+            handed: dict[int, OutboxMessage] = {}
             await self.app.engine.handle(
-                incoming, self._replies.deliverer(incoming.chat_id, until), claimed_until=until
+                incoming,
+                self._replies.deliverer(incoming.chat_id, until, handed),
+                claimed_until=until,
+                handed=handed,
             )
         except DatabaseUnavailable as error:
             self._failed[int(update["update_id"])] = error
@@ -184,6 +202,7 @@ class TelegramRunner(ABC):
         first sends what a crash left pending)."""
         if not await self._connect(stopping or asyncio.Event()):
             return
+        settle_memory()
         moderators = self.app.services.moderators
         if moderators is not None:
             await self.sender.learn(moderators.chat_id)
