@@ -195,8 +195,25 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
+        """Which BEGIN the transaction starts with; ``_begin`` runs it."""
         read_only = conn.get_execution_options().get("cocrea_read_only", False)
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        conn.connection.info[BEGIN_STATEMENT] = "BEGIN" if read_only else "BEGIN IMMEDIATE"
+
+    engine.sync_engine.dialect.do_begin = _begin  # type: ignore[method-assign]
+
+
+BEGIN_STATEMENT = "cocrea_begin"
+
+
+def _begin(dbapi_connection: Any) -> None:
+    """The dialect's BEGIN: on the driver's cursor, where SQLAlchemy turns a driver error into its own (a locked
+    file: ``OperationalError``, then ``DatabaseUnavailable``). Run through ``exec_driver_sql`` it cost a whole
+    statement's bookkeeping, for two transactions of every update."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(dbapi_connection.info.pop(BEGIN_STATEMENT, "BEGIN IMMEDIATE"))
+    finally:
+        cursor.close()
 
 
 HEAD = "0009"
