@@ -452,16 +452,17 @@ class _Render(Protocol):
 
 
 class _Csv:
-    """A field as the csv module writes it (``QUOTE_MINIMAL``, ``"`` doubled), texts neutralised. SQLite
-    tests with ``instr`` (a byte search) and an anchored ``GLOB`` (one character), PostgreSQL with regular
-    expressions; a NULL is written as nothing by the ``format`` that joins the fields."""
+    """A field as the csv module writes it (``QUOTE_MINIMAL``, ``"`` doubled), texts neutralised. A character
+    to quote is looked for with a byte search per character (``instr``, ``strpos``: PostgreSQL's regular
+    expression cost 0.2 s per text column at 1,000,000 rows, four searches 0.02 s), a formula with one
+    anchored ``GLOB`` or regular expression (one character); a NULL is written as nothing by the ``format``
+    that joins the fields."""
 
     def __init__(self, delimiter: str, sqlite: bool) -> None:
         self._delimiter, self._sqlite = delimiter, sqlite
         self._specials = (delimiter, '"', "\n", "\r")
         starts = "".join(sorted(FORMULA_STARTS - {"-"})) + "-"  # last: a literal in a bracket class
         self._formula = literal(f"[{starts}]*" if sqlite else f"^[{starts}]", String())
-        self._special = literal("[" + "".join(self._specials) + "]", String())
         self._buffer = io.StringIO()
         self._writer = csv.writer(self._buffer, delimiter=delimiter, lineterminator="")
 
@@ -470,11 +471,9 @@ class _Csv:
 
     def text(self, value: ColumnElement[Any]) -> ColumnElement[str]:
         text = type_coerce(value, String())
-        if self._sqlite:
-            formula = text.op("GLOB")(self._formula)
-            special = or_(*(func.instr(text, literal(c, String())) > 0 for c in self._specials))
-        else:
-            formula, special = text.op("~")(self._formula), text.op("~")(self._special)
+        formula = text.op("GLOB" if self._sqlite else "~")(self._formula)
+        search = func.instr if self._sqlite else func.strpos
+        special = or_(*(search(text, literal(c, String())) > 0 for c in self._specials))
         prefix = case((formula, "'"), else_="")
         quoted = literal('"', String()).concat(prefix).concat(func.replace(text, '"', '""')).concat('"')
         guarded = case((formula, literal("'", String()).concat(text)), else_=text)
