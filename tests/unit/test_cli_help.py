@@ -6,7 +6,18 @@ import argparse
 import subprocess
 import sys
 
-HEAVY = ("sqlalchemy", "alembic", "aiogram", "telegram", "openpyxl", "numpy", "matplotlib", "starlette", "aiohttp")
+HEAVY = (
+    "sqlalchemy",
+    "alembic",
+    "aiogram",
+    "telegram",
+    "openpyxl",
+    "xlsxwriter",
+    "numpy",
+    "matplotlib",
+    "starlette",
+    "aiohttp",
+)
 
 LOADED = """
 import sys
