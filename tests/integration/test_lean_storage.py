@@ -153,3 +153,30 @@ async def test_a_unit_of_work_used_again_makes_its_repositories_on_its_new_sessi
         assert await uow.conversations.find("telegram", "42") is not None
     with pytest.raises(AttributeError):
         _ = uow.not_a_repository
+
+
+async def test_a_reply_queued_alone_is_stored_as_sqlalchemy_stores_it(any_database: Database) -> None:
+    """One reply goes through a statement prepared once (on SQLite, run on the driver's cursor): its times are
+    written as SQLAlchemy writes them, so comparing them in SQL still matches (a whole second included)."""
+    until = LATER.replace(microsecond=0)
+    async with UnitOfWork(any_database) as uow:
+        ids = await uow.outbox.put_all([("telegram", "42", '{"text": "a"}')], REPLY, [until])
+        await uow.commit()
+    async with UnitOfWork(any_database, read_only=True) as uow:
+        held = await uow.outbox.held(ids, until)
+        rows = await uow.outbox.of_chat("telegram", "42")
+    assert list(held) == ids
+    assert [(row.status, row.attempts, row.claimed_until, row.priority) for row in rows] == [
+        ("pending", 0, until, REPLY)
+    ]
+    assert rows[0].due_at.tzinfo is not None and rows[0].created_at == rows[0].due_at
+
+
+async def test_the_update_log_records_an_event_once(any_database: Database) -> None:
+    async with UnitOfWork(any_database) as uow:
+        assert await uow.updates.claim("telegram", "7001")
+        assert not await uow.updates.claim("telegram", "7001")
+        await uow.commit()
+    async with UnitOfWork(any_database) as uow:
+        assert await uow.updates.seen("telegram", "7001")
+        assert not await uow.updates.claim("telegram", "7001")
