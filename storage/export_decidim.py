@@ -37,8 +37,8 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, TextIO
 
-from sqlalchemy import ColumnElement, case, func, literal
-from sqlalchemy.types import String
+from sqlalchemy import ColumnElement, case, func, literal, type_coerce
+from sqlalchemy.types import NullType, String
 
 from storage.database import Database
 from storage.export import PROPOSALS, ExportFilter, Label, Row, Value, write_line_batches
@@ -132,12 +132,14 @@ async def write_decidim_lines(batches: AsyncIterator[Sequence[bytes]], out: IO[b
 
 def _columns(labelled: Labelled, options: DecidimOptions, sqlite: bool) -> Sequence[ColumnElement[Any]]:
     """What a row is read as: the code and the problem (for the id and the title), the rest of the line from
-    the body on (bytes), the coordinates."""
+    the body on (bytes), the coordinates (the driver's floats as they are: nothing for SQLAlchemy to convert,
+    so that the rows come straight from the driver's cursor)."""
     texts = [_quoted(PROPOSALS.c[column]) for column in ("problem", "solution", "contribution")]
     labels = [labelled(kind) for kind in ("axis", "pillar")]
     fields = [*texts, *labels, _quoted(PROPOSALS.c.code), _category(options.categories)]
     rest = func.format(_template(options.headings), *fields)
-    return (PROPOSALS.c.code, PROPOSALS.c.problem, utf8(rest, sqlite), PROPOSALS.c.latitude, PROPOSALS.c.longitude)
+    latitude, longitude = (type_coerce(PROPOSALS.c[c], NullType()) for c in ("latitude", "longitude"))
+    return (PROPOSALS.c.code, PROPOSALS.c.problem, utf8(rest, sqlite), latitude, longitude)
 
 
 def _template(headings: Mapping[str, str]) -> str:
