@@ -55,8 +55,9 @@ def advance(ctx: Context, state: State | None = None) -> None:
         following = ctx.steps.after(ctx.step, ctx.consultation)
         ctx.go(following.name if following is not None else REVIEW, state)
     now = ctx.steps.get(ctx.step)
-    if ctx.participant is not None and ctx.steps.profile and (now is None or not now.once_per_participant):
-        ctx.participant.profile_done = True
+    profile_behind = now is None or not now.once_per_participant
+    if ctx.participant is not None and ctx.steps.profile and profile_behind and not ctx.participant.profile_done:
+        ctx.participant.profile_done = True  # set once: setting it again at every step made the commit flush
     prompt(ctx)
 
 

@@ -17,7 +17,7 @@ from storage.database import Database
 from storage.models import REPLY, OutboxMessage
 from storage.uow import UnitOfWorkFactory
 from tests.driver import Citizen, RecordingSender, fast_pacer
-from tests.unit.story import consent, count
+from tests.unit.story import consent, count, skip_profile
 
 
 @contextmanager
@@ -119,3 +119,22 @@ def test_once_started_the_process_keeps_what_it_built_out_of_the_garbage_collect
     finally:
         gc.unfreeze()
         gc.set_threshold(*thresholds)
+
+
+async def test_a_usual_step_writes_its_event_its_reply_and_its_conversation_and_nothing_more(
+    citizen: Citizen, database: Database
+) -> None:
+    """An answer in the middle of a proposal: the event recorded, the chat's row read, the reply queued, the
+    conversation written; nothing else (the person's row untouched, so the commit has nothing to flush)."""
+    await consent(citizen)
+    await skip_profile(citizen)
+    with statements_run(database) as statements:
+        await citizen.press(citizen.labels()[0])
+    engine = [s.split()[0] + " " + s.split()[2 if s.startswith(("INSERT", "DELETE")) else 1] for s in statements]
+    assert engine[:4] == [
+        "INSERT processed_updates",
+        "SELECT conversations.id,",
+        "INSERT outbox",
+        "UPDATE conversations",
+    ], statements
+    assert not [s for s in statements if s.startswith("UPDATE participants")]
