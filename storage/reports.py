@@ -21,6 +21,7 @@ from storage.export import (
     public_rows,
 )
 from storage.export_cells import Cells, proposal_cells, proposal_csv, proposal_json
+from storage.export_decidim import DecidimOptions, decidim_lines
 from storage.export_history import history_rows
 from storage.stats import Stats, proposal_stats
 
@@ -60,6 +61,10 @@ class Reports:
     ) -> AsyncIterator[list[bytes]]:
         """The rows of a JSON file as objects written by the database, in batches (``storage.export_cells``)."""
         return proposal_json(self._database, label, filters, timezone, columns)
+
+    def decidim_lines(self, label: Label, filters: ExportFilter, options: DecidimOptions) -> AsyncIterator[list[bytes]]:
+        """The rows of Decidim's import file as lines, mostly written by the database, in batches."""
+        return decidim_lines(self._database, label, filters, options)
 
     async def page(
         self,

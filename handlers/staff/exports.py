@@ -3,9 +3,7 @@ is streamed from a read-only connection and the export is written to the audit l
 
 from __future__ import annotations
 
-import io
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from typing import IO, Any, TypeVar
 
@@ -16,7 +14,7 @@ from handlers.staff.columns import public_columns, staff_columns, titles
 from handlers.staff.labels import decidim_headings, labeler
 from handlers.staff.requests import ExportRequest
 from storage.export import EXCEL_MAX_ROWS, write_csv_lines
-from storage.export_decidim import DecidimOptions, write_decidim
+from storage.export_decidim import DecidimOptions, write_decidim_lines
 from storage.export_json import write_json_lines, write_jsonl_lines
 from storage.uow import UnitOfWork
 
@@ -78,10 +76,9 @@ async def write_export(
     filters = replace(request.filters, published_only=True) if published else request.filters
     columns = public_columns(services.steps) if public else staff_columns(services.steps)
     if request.format == "decidim":
-        rows = _watched(uow.reports.proposals(label, filters, consultation.timezone), progress, pause)
         options = DecidimOptions(request.lang, decidim_headings(catalogs.get(request.lang)), request.categories)
-        with _text(out, "utf-8") as text:
-            return await write_decidim(rows, text, options)
+        lines = _watched(uow.reports.decidim_lines(label, filters, options), progress, pause)
+        return await write_decidim_lines(lines, out, options)
     timezone = consultation.timezone
     if request.format == "csv":
         delimiter = ";" if request.excel else ","
@@ -96,17 +93,6 @@ async def write_export(
     from storage.export_xlsx import write_xlsx_cells  # XlsxWriter loads only for a spreadsheet
 
     return await write_xlsx_cells(batches, out, columns=columns, headers=titles(tr), max_rows=max_sheet_rows)
-
-
-@contextmanager
-def _text(out: IO[bytes], encoding: str) -> Iterator[io.TextIOWrapper]:
-    """``out`` as text, handed back to the caller (flushed, not closed) afterwards."""
-    text = io.TextIOWrapper(out, encoding=encoding, newline="")
-    try:
-        yield text
-    finally:
-        text.flush()
-        text.detach()
 
 
 def _watched(items: AsyncIterator[T], progress: Progress | None, pause: Pause | None) -> AsyncIterator[T]:
