@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
@@ -53,6 +54,7 @@ from bot.telegram.sender import Keyboard, Reply, TelegramSender
 from handlers.messages import BotCommand as CommandValue
 
 log = logging.getLogger(__name__)
+MARKUPS_KEPT = 1024
 
 PINNED_RESPONSES = tuple(
     Response[method.__returning__]  # type: ignore[name-defined]
@@ -77,6 +79,13 @@ weakly: every garbage collection dropped them and the next answers rebuilt them 
 def _markup(rows: Keyboard | None) -> InlineKeyboardMarkup | None:
     if not rows:
         return None
+    return _built_markup(tuple(tuple(row) for row in rows))
+
+
+@functools.lru_cache(maxsize=MARKUPS_KEPT)
+def _built_markup(rows: tuple[tuple[tuple[str, str], ...], ...]) -> InlineKeyboardMarkup:
+    """A keyboard built once for its buttons: aiogram's models validate every button when built (pydantic), and
+    the bot sends the same few hundred keyboards again and again. aiogram only reads it to send it."""
     return InlineKeyboardMarkup(
         inline_keyboard=[[InlineKeyboardButton(text=label, callback_data=data) for label, data in row] for row in rows]
     )

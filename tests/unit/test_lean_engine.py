@@ -138,3 +138,13 @@ async def test_a_usual_step_writes_its_event_its_reply_and_its_conversation_and_
         "UPDATE conversations",
     ], statements
     assert not [s for s in statements if s.startswith("UPDATE participants")]
+
+
+def test_aiogram_builds_a_keyboard_once_for_its_buttons() -> None:
+    from bot.telegram.aiogram_runner import _markup
+
+    rows = [[("Sí", "consent:yes"), ("No", "consent:no")], [("Ayuda", "help")]]
+    first, again, other = _markup(rows), _markup([list(row) for row in rows]), _markup([[("No", "consent:no")]])
+    assert first is again and other is not first
+    assert first is not None and [[(b.text, b.callback_data) for b in row] for row in first.inline_keyboard] == rows
+    assert _markup(None) is None and _markup([]) is None
