@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, update
 
 from storage.database import Database
 from storage.errors import Conflict
-from storage.models import REPLY, FacilitatorChat, StaffMember
+from storage.models import REPLY, Conversation, FacilitatorChat, StaffMember
 from storage.uow import UnitOfWork
 from tests.integration.test_repositories import add_participant
 
@@ -71,19 +71,16 @@ async def test_save_of_an_unchanged_conversation_writes_nothing(any_database: Da
 async def test_save_raises_a_conflict_when_another_writer_came_first(any_database: Database) -> None:
     await add_participant(any_database)
     async with UnitOfWork(any_database) as uow:
-        stale = await uow.conversations.find("telegram", "42")
-    assert stale is not None
+        read_before, _ = await uow.conversations.of_update("telegram", "42")
+    assert read_before is not None
     async with UnitOfWork(any_database) as other_worker:
-        fresh = await other_worker.conversations.find("telegram", "42")
-        assert fresh is not None
-        fresh.step = "axis"
-        await other_worker.conversations.save(fresh)
+        await other_worker.session.execute(update(Conversation).values(step="axis", version=Conversation.version + 1))
         await other_worker.commit()
     async with UnitOfWork(any_database) as uow:
-        uow.session.add(stale)
-        stale.step = "pillar"
+        uow.session.add(read_before)
+        read_before.step = "pillar"
         with pytest.raises(Conflict):
-            await uow.conversations.save(stale)
+            await uow.conversations.save(read_before)
     async with UnitOfWork(any_database) as check:
         conversation = await check.conversations.find("telegram", "42")
     assert conversation is not None and conversation.step == "axis"
