@@ -177,10 +177,12 @@ class ConversationRepository:
         """Write what changed in ``conversation`` now, as the ORM's flush would (the version column checked and
         raised, ``updated_at`` set), in one Core statement: the ORM's flush of the one object an update
         changes cost more than the rest of its statements. Raises ``Conflict`` when another writer changed the
-        row since it was read. A conversation no longer in this session (erased) is left alone. The session
-        forgets it afterwards: call this once the update's handlers are done with it."""
+        row since it was read. A conversation no longer in this session (erased), or to be deleted, is left alone
+        (to the ORM). The session forgets it afterwards: call this once the update's handlers are done with it."""
         state = inspect(conversation)
         if state.session is not self._session.sync_session or not state.persistent:
+            return
+        if conversation in self._session.deleted:
             return
         changed = {name: getattr(conversation, name) for name in _changed(state, CONVERSATION_COLUMNS)}
         if not changed:

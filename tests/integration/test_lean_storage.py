@@ -177,3 +177,16 @@ async def test_the_update_log_records_an_event_once(any_database: Database) -> N
     async with UnitOfWork(any_database) as uow:
         assert await uow.updates.seen("telegram", "7001")
         assert not await uow.updates.claim("telegram", "7001")
+
+
+async def test_save_leaves_a_conversation_to_be_deleted_to_the_orm(any_database: Database) -> None:
+    await add_participant(any_database)
+    async with UnitOfWork(any_database) as uow:
+        conversation = await uow.conversations.find("telegram", "42")
+        assert conversation is not None
+        conversation.step = "axis"
+        await uow.session.delete(conversation)
+        await uow.conversations.save(conversation)
+        await uow.commit()
+    async with UnitOfWork(any_database) as uow:
+        assert await uow.conversations.find("telegram", "42") is None
