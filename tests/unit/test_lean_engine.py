@@ -11,7 +11,7 @@ from dataclasses import asdict
 from sqlalchemy import event
 
 from bot.outbox.delivery import Delivery
-from bot.telegram.runner import YOUNG_COLLECTION_EVERY, settle_memory
+from bot.serving import YOUNG_COLLECTION_EVERY, settle_memory
 from handlers.messages import Address, Choice, Outgoing, Reference
 from storage.database import Database
 from storage.models import REPLY, OutboxMessage
