@@ -52,6 +52,8 @@ class Database:
     write_lock: asyncio.Lock | None = field(default=None)
     readers: async_sessionmaker[AsyncSession] | None = field(default=None)
     """Sessions for reading only: with SQLite a plain BEGIN, which never waits for writers."""
+    _alone: aiosqlite.Connection | None = field(default=None, init=False, repr=False)
+    """SQLite's connection for ``alone``, opened at its first use."""
 
     def __post_init__(self) -> None:
         if self.readers is None:
@@ -88,7 +90,33 @@ class Database:
         return self.readers()
 
     async def dispose(self) -> None:
+        if self._alone is not None:
+            alone, self._alone = self._alone, None
+            await alone.close()
         await self.engine.dispose()
+
+    async def alone(self, sql: str, parameters: tuple[Any, ...]) -> bool:
+        """SQLite (a file): run one write statement as a transaction of its own (autocommit) on a connection kept
+        for it, outside SQLAlchemy (a session's checkout, BEGIN, commit and close cost several times the
+        statement: about 0.3 ms for the sender's delete of a sent reply). It runs on that connection's thread
+        with the busy timeout, as a commit does; the caller holds the writers' lock (``writing``). False, having
+        run nothing, where there is no such connection (PostgreSQL, an in-memory database): use a session. Listeners
+        of ``before_cursor_execute`` and ``commit`` hear it (with no connection): what waits for a commit to look
+        again sees it."""
+        if not self.is_sqlite or (self.engine.url.database or ":memory:").startswith((":memory:", "file:")):
+            return False
+        if self._alone is None:
+            self._alone = await _connect_alone(self.engine)
+        listeners = self.engine.sync_engine.dispatch.before_cursor_execute
+        for listener in listeners:  # as ``Prepared`` does; there is no SQLAlchemy connection to give them
+            listener(None, None, sql, parameters, None, False)
+        try:
+            await self._alone.execute_fetchall(sql, parameters)
+        except sqlite3.Error as error:
+            raise DBAPIError.instance(sql, parameters, error, sqlite3.Error, dialect=self.engine.dialect) from error
+        for listener in self.engine.sync_engine.dispatch.commit:
+            listener(None)
+        return True
 
 
 def open_database(url: str, *, echo: bool = False) -> Database:
@@ -183,6 +211,18 @@ async def _connect_inline(engine: AsyncEngine) -> InlineSqlite:
     connection = InlineSqlite(partial(sqlite3.connect, *args, **kwargs), iter_chunk_size=64)
     connection._thread.daemon = True
     await connection
+    return connection
+
+
+async def _connect_alone(engine: AsyncEngine) -> aiosqlite.Connection:
+    """A connection for ``Database.alone``: autocommit, every call on its own thread, with the busy timeout."""
+    args, kwargs = engine.dialect.create_connect_args(engine.url)
+    kwargs.update(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+    connection = aiosqlite.Connection(partial(sqlite3.connect, *args, **kwargs), iter_chunk_size=64)
+    connection._thread.daemon = True
+    await connection
+    for pragma in ("PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL"):
+        await connection.execute_fetchall(pragma)
     return connection
 
 

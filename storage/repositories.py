@@ -69,6 +69,8 @@ HELD = select(OUTBOX).where(
     OUTBOX.c.claimed_until == bindparam("until"),
 )
 DELIVERED = Prepared(delete(OUTBOX).where(OUTBOX.c.id == bindparam("message_id")))
+DELIVERED_ALONE = "DELETE FROM outbox WHERE id = ?"
+"""``DELIVERED`` for ``Database.alone`` (SQLite)."""
 QUEUE = insert(OUTBOX).returning(OUTBOX.c.id, sort_by_parameter_order=True)
 QUEUE_ONE = Prepared(insert(OUTBOX).returning(OUTBOX.c.id))
 CLAIMS: dict[str, Prepared] = {

@@ -16,6 +16,7 @@ from storage.errors import translate
 from storage.export_jobs import ExportJobs
 from storage.reports import Reports
 from storage.repositories import (
+    DELIVERED_ALONE,
     ConversationRepository,
     Counters,
     FacilitatorChatsOfUpdate,
@@ -109,6 +110,16 @@ class UnitOfWork:
     @property
     def read_only(self) -> bool:
         return self._read_only
+
+    async def delivered_alone(self, message_id: int) -> bool:
+        """The sender's delete of a message sent, in a transaction of its own without the session (SQLite:
+        ``Database.alone``), when this unit of work has written nothing else (the sender's ``after_send``
+        usually has nothing to record). False, having done nothing, when it must go through the session
+        (``outbox.delivered``, then ``commit``)."""
+        session = self.session
+        if self._read_only or session.in_transaction() or session.new or session.dirty or session.deleted:
+            return False
+        return await self._database.alone(DELIVERED_ALONE, (message_id,))
 
     async def commit(self) -> None:
         if self._read_only:

@@ -331,6 +331,8 @@ class Delivery:
         async with self.unit(recording=True) as uow:
             if sent is not None and self._after_send is not None:
                 await self._after_send(uow, *sent)
+            if status is None and not self._receipts and await uow.delivered_alone(message_id):
+                return
             if status is None and self._receipts:
                 await uow.outbox.sent(message_id, sent[1].message_id if sent else None, self._clock())
             elif status is None:
