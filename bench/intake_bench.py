@@ -270,6 +270,7 @@ class Tally:
         event.listen(SyncEngine, "begin", self._begin)
         self._count_updates()
         self._count_hops()
+        self._count_alone()
 
     def _statement(self, _conn: object, _cursor: object, statement: str, *_args: object) -> None:
         if statement.lstrip()[:5].upper() == "BEGIN":
@@ -318,6 +319,23 @@ class Tally:
             return await execute(connection, fn, *args, **kwargs)
 
         aiosqlite.Connection._execute = counted  # type: ignore[method-assign,assignment]
+
+    def _count_alone(self) -> None:
+        """``Database.alone``'s statements run outside SQLAlchemy (its listeners hear them): each one a transaction."""
+        from storage.database import Database
+
+        alone = Database.alone
+        tally = self
+
+        async def counted(database: Database, sql: str, parameters: tuple[Any, ...]) -> bool:
+            ran = await alone(database, sql, parameters)
+            if ran and ENGINE_WORK.get():
+                tally.engine_transactions += 1
+            elif ran:
+                tally.sender_transactions += 1
+            return ran
+
+        Database.alone = counted  # type: ignore[method-assign,assignment]
 
     def since(self, earlier: Tally) -> Tally:
         return Tally(*(now - then for now, then in zip(astuple(self), astuple(earlier), strict=True)))
