@@ -25,7 +25,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiosqlite
 from sqlalchemy import Connection, event, inspect, text
@@ -206,23 +206,30 @@ def _patiently(connection: sqlite3.Connection, call: Callable[[], Any]) -> Any:
 async def _connect_inline(engine: AsyncEngine) -> InlineSqlite:
     """The driver connection for ``engine``'s URL (what aiosqlite would open), usable from the loop's
     thread as well as from the worker's, with no busy timeout (see ``_patiently``)."""
-    args, kwargs = engine.dialect.create_connect_args(engine.url)
-    kwargs.update(timeout=0, check_same_thread=False)
-    connection = InlineSqlite(partial(sqlite3.connect, *args, **kwargs), iter_chunk_size=64)
-    connection._thread.daemon = True
-    await connection
-    return connection
+    return await _driver_connection(engine, InlineSqlite, timeout=0)
 
 
 async def _connect_alone(engine: AsyncEngine) -> aiosqlite.Connection:
     """A connection for ``Database.alone``: autocommit, every call on its own thread, with the busy timeout."""
-    args, kwargs = engine.dialect.create_connect_args(engine.url)
-    kwargs.update(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
-    connection = aiosqlite.Connection(partial(sqlite3.connect, *args, **kwargs), iter_chunk_size=64)
-    connection._thread.daemon = True
-    await connection
+    connection = await _driver_connection(
+        engine, aiosqlite.Connection, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, isolation_level=None
+    )
     for pragma in ("PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL"):
         await connection.execute_fetchall(pragma)
+    return connection
+
+
+C = TypeVar("C", bound=aiosqlite.Connection)
+
+
+async def _driver_connection(engine: AsyncEngine, kind: type[C], **options: Any) -> C:
+    """An aiosqlite connection of ``kind`` to ``engine``'s file (what aiosqlite would open), with ``options``
+    for ``sqlite3.connect``; usable from any thread, its worker thread a daemon."""
+    args, kwargs = engine.dialect.create_connect_args(engine.url)
+    kwargs.update(options, check_same_thread=False)
+    connection = kind(partial(sqlite3.connect, *args, **kwargs), iter_chunk_size=64)
+    connection._thread.daemon = True
+    await connection
     return connection
 
 

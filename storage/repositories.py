@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, case, delete, func, insert, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -69,8 +70,8 @@ HELD = select(OUTBOX).where(
     OUTBOX.c.claimed_until == bindparam("until"),
 )
 DELIVERED = Prepared(delete(OUTBOX).where(OUTBOX.c.id == bindparam("message_id")))
-DELIVERED_ALONE = "DELETE FROM outbox WHERE id = ?"
-"""``DELIVERED`` for ``Database.alone`` (SQLite)."""
+DELIVERED_ALONE = str(DELIVERED.statement.compile(dialect=sqlite_dialect()))
+"""``DELIVERED`` as SQLite's driver takes it, for ``Database.alone``."""
 QUEUE = insert(OUTBOX).returning(OUTBOX.c.id, sort_by_parameter_order=True)
 QUEUE_ONE = Prepared(insert(OUTBOX).returning(OUTBOX.c.id))
 CLAIMS: dict[str, Prepared] = {

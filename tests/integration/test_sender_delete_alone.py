@@ -11,6 +11,7 @@ from sqlalchemy import event
 
 from handlers.messages import Outgoing, Sent
 from storage.database import Database
+from storage.repositories import DELIVERED_ALONE
 from storage.uow import UnitOfWork
 from tests.integration.test_outbox_claims import SlowChannel
 from tests.integration.test_outbox_hiccups import ANA, owe, sender, still_owed
@@ -52,8 +53,8 @@ async def test_a_sent_reply_with_nothing_to_record_is_deleted_outside_the_sessio
 
     assert channel.sent == ["Gracias, Ana."]
     assert await still_owed(any_database) == [], "recorded as sent: the row is gone"
-    heard = ran[ran.index("DELETE FROM outbox WHERE id = ?") :][:2] if any_database.is_sqlite else []
-    assert heard == (["DELETE FROM outbox WHERE id = ?", "COMMIT"] if any_database.is_sqlite else []), (
+    heard = ran[ran.index(DELIVERED_ALONE) :][:2] if any_database.is_sqlite else []
+    assert heard == ([DELIVERED_ALONE, "COMMIT"] if any_database.is_sqlite else []), (
         "the delete and its commit are heard by SQLAlchemy's listeners"
     )
     assert alone == ([True] if any_database.is_sqlite else [False]), "SQLite runs the delete alone, not in a session"
